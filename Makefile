@@ -1,0 +1,62 @@
+# Seoul Data Hub: `make up` starts the platform, `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+export SDH_DOCKER_HOST ?= unix:///run/sdh-docker/docker.sock
+export DOCKER_HOST := $(SDH_DOCKER_HOST)
+SDH_DATA_DIR ?= var/data
+PYTEST_WORKERS ?= 2
+
+.PHONY: up down test lint setup system venv node engine images images-gpu data bench clean
+
+up: setup engine images data
+	@$(BIN)/seoul-hub ensure-admin admin
+	@$(BIN)/seoul-hub up
+
+down:
+	-@[ -x $(BIN)/seoul-hub ] && $(BIN)/seoul-hub down --servers
+	@scripts/docker-engine.sh stop
+
+test: setup engine images lint
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+setup: system venv node
+
+system:
+	@scripts/install-system.sh
+
+# the venv is rebuilt only when the project's metadata changes
+venv: $(VENV)/.installed
+$(VENV)/.installed: setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	@touch $@
+
+node: node_modules/.installed
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	@touch $@
+
+engine:
+	@scripts/docker-engine.sh start
+
+images: venv engine
+	$(BIN)/python images/build.py all
+
+images-gpu: venv engine
+	$(BIN)/python images/build.py gpu
+
+data: venv
+	$(BIN)/python -m seoul_data.demo --into $(SDH_DATA_DIR)
+
+bench: setup engine images
+	$(BIN)/python -m bench.spawn_latency
+
+clean: down
+	rm -rf var $(VENV) node_modules

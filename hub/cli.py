@@ -1,0 +1,144 @@
+"""The ``seoul-hub`` command: run the platform and manage accounts.
+
+seoul-hub up                      start the proxy and the hub (idempotent)
+seoul-hub down [--servers]        stop them (and the user containers)
+seoul-hub restart-hub             restart the hub; user servers keep running
+seoul-hub account add NAME --group analyst [--admin]
+seoul-hub account passwd NAME
+seoul-hub account groups NAME --group staff [--admin | --no-admin]
+seoul-hub account list | remove NAME
+seoul-hub ensure-admin [NAME]     create the first administrator if missing
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from hub import processes
+from hub.accounts import GROUPS, AccountError, AccountStore
+from hub.settings import HubSettings, SettingsError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = HubSettings.from_env()
+        return args.run(settings, args) or 0
+    except (AccountError, SettingsError, processes.ProcessError) as e:
+        print(f"seoul-hub: {e}", file=sys.stderr)
+        return 2
+
+
+def _up(settings: HubSettings, args) -> None:
+    processes.start_proxy(settings)
+    processes.start_hub(settings)
+    print(f"Seoul Data Hub is running at {settings.bind_url}")
+
+
+def _down(settings: HubSettings, args) -> None:
+    for name in ("hub", "proxy"):
+        if processes.stop(settings, name):
+            print(f"stopped {name}")
+    if args.servers:
+        from hub.containers import remove_by_prefix
+
+        for name in remove_by_prefix(settings.docker_host, settings.container_prefix):
+            print(f"removed container {name}")
+
+
+def _restart_hub(settings: HubSettings, args) -> None:
+    processes.stop(settings, "hub")
+    processes.start_hub(settings)
+    print("hub restarted")
+
+
+def _account_add(settings: HubSettings, args) -> None:
+    password = AccountStore(settings.accounts_db).add(
+        args.name, groups=args.group or ["staff"], admin=args.admin, password=_stdin_password(args)
+    )
+    _print_password(args.name, password)
+
+
+def _account_passwd(settings: HubSettings, args) -> None:
+    password = AccountStore(settings.accounts_db).set_password(args.name, _stdin_password(args))
+    _print_password(args.name, password)
+
+
+def _account_groups(settings: HubSettings, args) -> None:
+    AccountStore(settings.accounts_db).set_groups(args.name, args.group, admin=args.admin)
+    print(f"{args.name}: groups {', '.join(sorted(set(args.group)))} (applied at next login)")
+
+
+def _account_list(settings: HubSettings, args) -> None:
+    for account in AccountStore(settings.accounts_db).list():
+        admin = " (admin)" if account.admin else ""
+        print(f"{account.name}\t{','.join(account.groups)}{admin}")
+
+
+def _account_remove(settings: HubSettings, args) -> None:
+    AccountStore(settings.accounts_db).remove(args.name)
+    print(f"removed account {args.name}")
+
+
+def _ensure_admin(settings: HubSettings, args) -> None:
+    store = AccountStore(settings.accounts_db)
+    if store.get(args.name):
+        print(
+            f"Administrator account: {args.name} (exists; a new password:"
+            f" `seoul-hub account passwd {args.name}`)"
+        )
+        return
+    password = store.add(args.name, groups=["admin"], admin=True)
+    _print_password(args.name, password)
+
+
+def _print_password(name: str, password: str) -> None:
+    print(f"user: {name}\npassword: {password}\n(shown once; keep it safe)")
+
+
+def _stdin_password(args) -> str | None:
+    return sys.stdin.readline().rstrip("\n") if args.password_stdin else None
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="seoul-hub", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    commands.add_parser("up", help="start the proxy and the hub").set_defaults(run=_up)
+    down = commands.add_parser("down", help="stop the hub and the proxy")
+    down.add_argument("--servers", action="store_true", help="also remove user containers")
+    down.set_defaults(run=_down)
+    commands.add_parser("restart-hub", help="restart the hub only").set_defaults(run=_restart_hub)
+
+    admin = commands.add_parser("ensure-admin", help="create the first administrator")
+    admin.add_argument("name", nargs="?", default="admin")
+    admin.set_defaults(run=_ensure_admin)
+
+    account = commands.add_parser("account", help="manage password accounts")
+    verbs = account.add_subparsers(required=True, metavar="VERB")
+    add = verbs.add_parser("add", help="create an account; prints its password once")
+    add.add_argument("name")
+    add.add_argument("--group", action="append", choices=GROUPS, help="repeatable")
+    add.add_argument("--admin", action="store_true")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    add.set_defaults(run=_account_add)
+    passwd = verbs.add_parser("passwd", help="set a new password (and unlock)")
+    passwd.add_argument("name")
+    passwd.add_argument("--password-stdin", action="store_true")
+    passwd.set_defaults(run=_account_passwd)
+    groups = verbs.add_parser("groups", help="replace an account's groups")
+    groups.add_argument("name")
+    groups.add_argument("--group", action="append", choices=GROUPS, required=True)
+    groups.add_argument("--admin", action=argparse.BooleanOptionalAction, default=None)
+    groups.set_defaults(run=_account_groups)
+    verbs.add_parser("list", help="list accounts").set_defaults(run=_account_list)
+    remove = verbs.add_parser("remove", help="delete an account")
+    remove.add_argument("name")
+    remove.set_defaults(run=_account_remove)
+    return parser
+
+
+if __name__ == "__main__":
+    sys.exit(main())

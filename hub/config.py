@@ -1,0 +1,85 @@
+"""Translate :class:`HubSettings` into JupyterHub configuration, in one function.
+
+``jupyterhub_config.py`` calls :func:`configure`; unit tests call it on a plain traitlets
+``Config`` to check the translation without starting anything.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from hub.entrances import ENTRANCES
+from hub.settings import HubSettings
+
+TEMPLATES = Path(__file__).parent / "templates"
+HOME = "/home/jovyan"
+DATA_MOUNT = "/srv/data"
+
+
+def read_or_create_secret(path: Path, nbytes: int = 32) -> str:
+    """Return the hex secret stored at ``path``, creating it (mode 600) on first use."""
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_hex(nbytes)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(secret)
+    tmp.chmod(0o600)
+    tmp.replace(path)
+    return secret
+
+
+def configure(c, settings: HubSettings) -> None:
+    """Fill the JupyterHub config object ``c`` from ``settings``."""
+    state = settings.state_dir
+    state.mkdir(parents=True, exist_ok=True)
+
+    c.JupyterHub.bind_url = settings.bind_url
+    c.JupyterHub.hub_ip = "127.0.0.1"
+    c.JupyterHub.hub_port = settings.hub_port
+    c.JupyterHub.db_url = settings.database_url
+    c.JupyterHub.cookie_secret_file = str(state / "jupyterhub_cookie_secret")
+    # user servers and the proxy outlive a hub restart (upgrades, config changes)
+    c.JupyterHub.cleanup_servers = False
+    c.JupyterHub.cleanup_proxy = False
+
+    # the proxy runs on its own (hub.processes), so its routes survive a hub restart
+    c.ConfigurableHTTPProxy.should_start = False
+    c.ConfigurableHTTPProxy.api_url = settings.proxy_api_url
+    c.ConfigurableHTTPProxy.auth_token = read_or_create_secret(state / "proxy_token")
+
+    c.JupyterHub.authenticator_class = "seoul-password"
+    c.SeoulAuthenticator.accounts_db = str(settings.accounts_db)
+    # a user reaches their own server and nothing else
+    c.JupyterHub.load_roles = [{"name": "user", "scopes": ["self"]}]
+
+    c.JupyterHub.template_paths = [str(TEMPLATES)]
+    c.JupyterHub.template_vars = {"entrances": ENTRANCES, "platform_name": "서울 데이터 허브"}
+
+    c.JupyterHub.spawner_class = settings.spawner_class
+    c.Spawner.default_url = "/lab"
+    c.Spawner.start_timeout = 120
+    c.Spawner.http_timeout = 90
+    c.Spawner.mem_limit = settings.mem_limit
+    c.Spawner.cpu_limit = settings.cpu_limit
+    c.DockerSpawner.client_kwargs = {"base_url": settings.docker_host}
+    c.DockerSpawner.image = settings.image
+    c.DockerSpawner.pull_policy = "never"
+    c.DockerSpawner.remove = True
+    c.DockerSpawner.prefix = settings.container_prefix
+    c.DockerSpawner.name_template = "{prefix}-{username}"
+    c.DockerSpawner.network_name = settings.network
+    c.DockerSpawner.notebook_dir = HOME
+    c.DockerSpawner.volumes = {
+        # named volume: survives container removal, hub restarts and image upgrades
+        f"{settings.container_prefix}-home-{{username}}": HOME,
+        str(settings.data_dir): {"bind": DATA_MOUNT, "mode": "ro"},
+    }
+    c.DockerSpawner.extra_create_kwargs = {
+        "labels": {"org.seoul-data-hub.prefix": settings.container_prefix}
+    }
+    if settings.network != "host":
+        # a user-defined network: the hub is reached by its container name there
+        c.JupyterHub.hub_ip = "0.0.0.0"
+        c.JupyterHub.hub_connect_ip = "jupyterhub"

@@ -1,0 +1,42 @@
+"""The platform's entrances, as the Korean home page lists them.
+
+An entrance is listed only when it exists: a service adds its entry here in the change that
+builds it, so the home page never shows a dead link. ``groups`` says who sees it (an empty
+tuple: everyone); ``path`` is relative to the hub's base URL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Entrance:
+    key: str
+    title: str
+    description: str
+    path: str
+    groups: tuple[str, ...] = ()
+
+    def visible_to(self, groups: Iterable[str], admin: bool) -> bool:
+        """Whether a user in these groups (with this admin flag) sees this entrance."""
+        return not self.groups or admin or not set(groups).isdisjoint(self.groups)
+
+
+ENTRANCES: tuple[Entrance, ...] = (
+    Entrance(
+        key="lab",
+        title="JupyterLab 분석 환경",
+        description="내 컨테이너에서 노트북으로 데이터를 검색·불러오기·분석합니다 (고급 분석가).",
+        path="hub/spawn",
+        groups=("analyst", "admin"),
+    ),
+    Entrance(
+        key="admin",
+        title="사용자·서버 관리",
+        description="사용자 서버를 확인하고 시작·중지합니다 (관리자).",
+        path="hub/admin",
+        groups=("admin",),
+    ),
+)

@@ -1,0 +1,176 @@
+"""Start and stop the platform's processes: configurable-http-proxy and the hub.
+
+Both run detached, with a pid file and a log under the state directory, so that ``make
+up`` returns while they keep running and the proxy (with its routes) outlives a hub
+restart. The tests start their hubs with the same functions.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+from hub.config import read_or_create_secret
+from hub.settings import REPO_ROOT, HubSettings
+
+CONFIG_FILE = REPO_ROOT / "jupyterhub_config.py"
+
+
+class ProcessError(RuntimeError):
+    """A platform process did not start or stop; the message says which and where to look."""
+
+
+def proxy_command(settings: HubSettings) -> list[str]:
+    """The configurable-http-proxy command line for these settings."""
+    url = urlparse(settings.bind_url)
+    return [
+        _find_proxy(),
+        "--ip", url.hostname or "127.0.0.1",
+        "--port", str(url.port or (443 if url.scheme == "https" else 80)),
+        "--api-ip", "127.0.0.1",
+        "--api-port", str(settings.proxy_api_port),
+        "--default-target", settings.hub_url,
+        "--error-target", f"{settings.hub_url}/hub/error",
+        "--log-level", "warn",
+    ]  # fmt: skip
+
+
+def start_proxy(settings: HubSettings, *, timeout: float = 30) -> int:
+    """Start the proxy unless it runs already; return its pid."""
+    pid = running_pid(settings, "proxy")
+    if pid:
+        return pid
+    env = {**os.environ, "CONFIGPROXY_AUTH_TOKEN": _proxy_token(settings)}
+    pid = _spawn(settings, "proxy", proxy_command(settings), env)
+    _wait_for(settings, "proxy", f"{settings.proxy_api_url}/api/routes", pid, timeout,
+              headers={"Authorization": f"token {_proxy_token(settings)}"})  # fmt: skip
+    return pid
+
+
+def start_hub(settings: HubSettings, *, timeout: float = 90) -> int:
+    """Start the hub unless it runs already; return its pid once it answers."""
+    pid = running_pid(settings, "hub")
+    if pid:
+        return pid
+    env = {**os.environ, **settings_environment(settings)}
+    command = [sys.executable, "-m", "jupyterhub", "-f", str(CONFIG_FILE)]
+    pid = _spawn(settings, "hub", command, env)
+    _wait_for(settings, "hub", f"{settings.hub_url}/hub/health", pid, timeout)
+    return pid
+
+
+def stop(settings: HubSettings, name: str, *, timeout: float = 30) -> bool:
+    """Stop the named process (``hub`` or ``proxy``); return whether one was running."""
+    pid = running_pid(settings, name)
+    if not pid:
+        return False
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if _alive(pid):
+        os.kill(pid, signal.SIGKILL)
+    _pid_file(settings, name).unlink(missing_ok=True)
+    return True
+
+
+def running_pid(settings: HubSettings, name: str) -> int | None:
+    """The pid of the named process if its pid file points at a live process."""
+    path = _pid_file(settings, name)
+    try:
+        pid = int(path.read_text())
+    except (FileNotFoundError, ValueError):
+        return None
+    return pid if _alive(pid) else None
+
+
+def log_file(settings: HubSettings, name: str) -> Path:
+    return settings.state_dir / "logs" / f"{name}.log"
+
+
+def settings_environment(settings: HubSettings) -> dict[str, str]:
+    """The ``SDH_*`` variables that reproduce ``settings`` in a child process."""
+    return {f"SDH_{key.upper()}": str(value) for key, value in settings.__dict__.items()}
+
+
+def _spawn(settings: HubSettings, name: str, command: list[str], env: dict[str, str]) -> int:
+    log = log_file(settings, name)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "ab") as out:
+        process = subprocess.Popen(
+            command,
+            cwd=settings.state_dir,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    _pid_file(settings, name).write_text(str(process.pid))
+    return process.pid
+
+
+def _wait_for(
+    settings: HubSettings,
+    name: str,
+    url: str,
+    pid: int,
+    timeout: float,
+    headers: dict[str, str] | None = None,
+) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not _alive(pid):
+            _pid_file(settings, name).unlink(missing_ok=True)
+            raise ProcessError(f"{name} exited at start; see {log_file(settings, name)}")
+        try:
+            request = urllib.request.Request(url, headers=headers or {})
+            with urllib.request.urlopen(request, timeout=2):
+                return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.2)
+    raise ProcessError(
+        f"{name} did not answer at {url} in {timeout:.0f} s; see {log_file(settings, name)}"
+    )
+
+
+def _alive(pid: int) -> bool:
+    try:
+        finished, _ = os.waitpid(pid, os.WNOHANG)
+        if finished == pid:
+            return False  # our own child, now reaped
+    except ChildProcessError:
+        pass  # not our child: ask the kernel instead
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _pid_file(settings: HubSettings, name: str) -> Path:
+    return settings.state_dir / f"{name}.pid"
+
+
+def _proxy_token(settings: HubSettings) -> str:
+    return read_or_create_secret(settings.state_dir / "proxy_token")
+
+
+def _find_proxy() -> str:
+    local = REPO_ROOT / "node_modules" / ".bin" / "configurable-http-proxy"
+    found = str(local) if local.exists() else shutil.which("configurable-http-proxy")
+    if not found:
+        raise ProcessError(
+            "configurable-http-proxy not found: run `make setup` (npm install) first"
+        )
+    return found

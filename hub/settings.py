@@ -1,0 +1,108 @@
+"""Deployment settings of the platform, read from ``SDH_*`` environment variables.
+
+These are the few knobs an operator sets (paths, ports, image, network, default limits);
+:func:`hub.config.configure` translates them into JupyterHub configuration. Every value is
+checked here, so a typo stops the hub at start with the variable's name, not halfway
+through a spawn.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, fields
+from pathlib import Path
+from urllib.parse import urlparse
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+_MEMORY = re.compile(r"^\d+(\.\d+)?[KMGT]?$", re.IGNORECASE)
+_PREFIX = re.compile(r"^[a-z][a-z0-9-]{1,20}$")
+
+
+class SettingsError(ValueError):
+    """A setting has a value the platform cannot run with; the message names it."""
+
+
+@dataclass(frozen=True)
+class HubSettings:
+    """Where the hub keeps its state and how user servers are started."""
+
+    #: Hub database, account store, cookie secret, proxy token, logs and pid files.
+    state_dir: Path = REPO_ROOT / "var" / "state"
+    #: Platform data, mounted read-only at /srv/data in every user container.
+    data_dir: Path = REPO_ROOT / "var" / "data"
+    #: Public URL of the proxy.
+    bind_url: str = "http://127.0.0.1:8000"
+    hub_port: int = 8081
+    proxy_api_port: int = 8001
+    #: SQLAlchemy URL of the hub database; empty means SQLite in ``state_dir``.
+    #: Production: ``postgresql://jupyterhub@db/jupyterhub``.
+    db_url: str = ""
+    docker_host: str = "unix:///run/sdh-docker/docker.sock"
+    #: ``host``: servers on 127.0.0.1 with a free port each (development, CI, a pilot);
+    #: any other value is a user-defined Docker network (production).
+    network: str = "host"
+    image: str = "seoul-data-hub/singleuser:latest"
+    #: Name prefix of containers and home volumes.
+    container_prefix: str = "sdh"
+    mem_limit: str = "2G"
+    cpu_limit: float = 1.0
+    #: JupyterHub spawner (entry-point name or import path); the benchmark swaps in a baseline.
+    spawner_class: str = "seoul-docker"
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> HubSettings:
+        """Build settings from ``SDH_<FIELD>`` variables; unset ones keep their defaults."""
+        environ = os.environ if environ is None else environ
+        values = {}
+        for field in fields(cls):
+            raw = environ.get(f"SDH_{field.name.upper()}")
+            if raw is None:
+                continue
+            try:
+                values[field.name] = _convert(raw, getattr(cls, field.name))
+            except ValueError:
+                raise SettingsError(f"SDH_{field.name.upper()}={raw!r} is not valid") from None
+        settings = cls(**values)
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        if urlparse(self.bind_url).scheme not in ("http", "https"):
+            raise SettingsError(f"SDH_BIND_URL={self.bind_url!r} must start with http(s)://")
+        for name in ("hub_port", "proxy_api_port"):
+            port = getattr(self, name)
+            if not 0 < port < 65536:
+                raise SettingsError(f"SDH_{name.upper()}={port} is not a port number")
+        if not _MEMORY.match(self.mem_limit):
+            raise SettingsError(f"SDH_MEM_LIMIT={self.mem_limit!r}: use e.g. 512M or 2G")
+        if self.cpu_limit <= 0:
+            raise SettingsError(f"SDH_CPU_LIMIT={self.cpu_limit} must be positive")
+        if not _PREFIX.match(self.container_prefix):
+            raise SettingsError(
+                f"SDH_CONTAINER_PREFIX={self.container_prefix!r}: lower-case letters, digits, '-'"
+            )
+
+    @property
+    def database_url(self) -> str:
+        return self.db_url or f"sqlite:///{self.state_dir / 'jupyterhub.sqlite'}"
+
+    @property
+    def accounts_db(self) -> Path:
+        return self.state_dir / "accounts.sqlite"
+
+    @property
+    def proxy_api_url(self) -> str:
+        return f"http://127.0.0.1:{self.proxy_api_port}"
+
+    @property
+    def hub_url(self) -> str:
+        return f"http://127.0.0.1:{self.hub_port}"
+
+
+def _convert(raw: str, default):
+    """Convert an environment string to the type of the field's default."""
+    if isinstance(default, Path):
+        return Path(raw).expanduser().resolve()
+    return type(default)(raw)

@@ -1,0 +1,112 @@
+"""SeoulDockerSpawner: one Docker container per user, from our own image.
+
+DockerSpawner does the container work; this subclass adds what the platform needs on top:
+
+- loopback mode: with ``network_name = "host"`` every server gets its own free port on
+  127.0.0.1 (DockerSpawner's fixed 8888 would collide, and docker-py refuses host networking
+  with port bindings);
+- more than one thread for Docker calls, so that ten users starting or stopping at once do
+  not queue behind each other;
+- spawn failures that staff can read: a missing image or an unreachable Docker engine become
+  a :class:`SpawnException` with a Korean message for the user and the cause in the log.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import docker.errors
+import requests.exceptions
+from dockerspawner import DockerSpawner
+from jupyterhub.spawner import SpawnException
+from jupyterhub.utils import random_port
+from traitlets import Integer, Unicode, default
+
+LOOPBACK = "127.0.0.1"
+
+
+class SeoulDockerSpawner(DockerSpawner):
+    """DockerSpawner for Seoul Data Hub (loopback ports, parallel Docker calls, clear errors)."""
+
+    docker_threads = Integer(
+        8,
+        config=True,
+        help="""Threads for Docker API calls, shared by all servers.
+
+        Stock DockerSpawner uses one, so concurrent starts and stops wait in line.
+        Example: ``c.SeoulDockerSpawner.docker_threads = 16``.
+        """,
+    )
+
+    loopback_ip = Unicode(
+        LOOPBACK,
+        config=True,
+        help="""Address that servers bind to when ``network_name`` is ``"host"``.
+
+        Each server then gets a free port on this address. Keep the loopback address: a user
+        server must never listen on a public interface.
+        """,
+    )
+
+    _threaded_executor: ThreadPoolExecutor | None = None
+
+    @property
+    def executor(self) -> ThreadPoolExecutor:
+        """One executor for all instances, with ``docker_threads`` workers."""
+        cls = SeoulDockerSpawner
+        if cls._threaded_executor is None:
+            cls._threaded_executor = ThreadPoolExecutor(
+                self.docker_threads, thread_name_prefix="seoul-docker"
+            )
+        return cls._threaded_executor
+
+    @property
+    def uses_host_network(self) -> bool:
+        return self.network_name == "host"
+
+    @default("use_internal_ip")
+    def _default_use_internal_ip(self) -> bool:
+        # host networking has no port bindings; a user-defined network is reached by its IP
+        return self.network_name != "bridge"
+
+    async def start(self):
+        if self.uses_host_network:
+            # a fresh port per start: containers are removed on stop, so none is reused
+            self.ip = self.loopback_ip
+            self.port = random_port()
+        try:
+            return await super().start()
+        except docker.errors.ImageNotFound as e:
+            raise SpawnException(
+                f"서버 이미지 '{self.image}'가 이 서버에 없습니다. 관리자에게 문의해 주세요.",
+                reason="image-missing",
+                log_message=f"Image {self.image!r} missing for {self.user.name}: {e}"
+                " (build it with `make images`; this spawner never pulls)",
+                status_code=503,
+            ) from e
+        except (docker.errors.DockerException, requests.exceptions.ConnectionError) as e:
+            if not _engine_unreachable(e):
+                raise
+            raise SpawnException(
+                "컨테이너 엔진(Docker)에 연결할 수 없어 서버를 시작하지 못했습니다."
+                " 잠시 후 다시 시도하거나 관리자에게 문의해 주세요.",
+                reason="docker-unreachable",
+                log_message=f"Docker engine unreachable at {self.client.base_url}"
+                f" while starting {self.user.name}'s server: {e}",
+                status_code=503,
+            ) from e
+
+    async def get_ip_and_port(self):
+        if self.uses_host_network:
+            return self.loopback_ip, self.port
+        return await super().get_ip_and_port()
+
+
+def _engine_unreachable(error: Exception) -> bool:
+    """True when an error means the Docker engine could not be reached at all."""
+    if isinstance(error, requests.exceptions.ConnectionError):
+        return True
+    cause = error.__cause__ or error.__context__
+    return isinstance(cause, requests.exceptions.ConnectionError) or (
+        isinstance(error, docker.errors.DockerException) and "Connection" in str(error)
+    )

@@ -1,0 +1,55 @@
+"""Shared fixtures: real proxies and hubs, a reachable Docker engine."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.running_hub import DOCKER_HOST, RunningHub, _engine_reachable, hub_settings_for
+
+_failed_modules: set[str] = set()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.failed:
+        _failed_modules.add(item.module.__name__)
+        item.failed_here = True
+    return report
+
+
+@pytest.fixture(scope="session")
+def docker_engine() -> str:
+    """The Docker engine's URL; fails (never skips) when it is not running."""
+    if not _engine_reachable(DOCKER_HOST):
+        pytest.fail(
+            f"no Docker engine at {DOCKER_HOST}: run `make engine` (or set SDH_DOCKER_HOST)"
+        )
+    return DOCKER_HOST
+
+
+@pytest.fixture(scope="module")
+def running_hub(request, tmp_path_factory) -> RunningHub:
+    """A started proxy + hub with users alice and bob (analysts) and boss (admin)."""
+    hub = RunningHub(hub_settings_for(tmp_path_factory.mktemp("hub")))
+    hub.add_user("alice", "analyst")
+    hub.add_user("bob", "analyst")
+    hub.add_user("boss", "admin", admin=True)
+    hub.start()
+    yield hub
+    hub.clean_up(show_logs=request.module.__name__ in _failed_modules)
+
+
+@pytest.fixture
+def make_hub(request, tmp_path):
+    """Start a hub with setting overrides; it is cleaned up (logs shown on failure) after."""
+    hubs = []
+
+    def make(**overrides) -> RunningHub:
+        hub = RunningHub(hub_settings_for(tmp_path / f"hub{len(hubs)}", **overrides))
+        hubs.append(hub)
+        return hub
+
+    yield make
+    for hub in hubs:
+        hub.clean_up(show_logs=getattr(request.node, "failed_here", False))

@@ -1,0 +1,207 @@
+"""A real proxy and hub for tests, started with the platform's own process functions.
+
+Each RunningHub has its own state directory, loopback ports and container prefix, so tests
+can run in parallel; clean-up removes its containers and home volumes by that prefix.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import socket
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import docker
+import requests
+import websocket
+
+from hub import processes
+from hub.accounts import AccountStore
+from hub.containers import containers_with_prefix, remove_by_prefix
+from hub.settings import HubSettings
+
+DOCKER_HOST = os.environ.get("SDH_DOCKER_HOST", HubSettings.docker_host)
+_counter = itertools.count()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def hub_settings_for(tmp: Path, **overrides) -> HubSettings:
+    """Settings for a throw-away platform under ``tmp`` with free ports and a unique prefix."""
+    data = tmp / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    (data / "README.txt").write_text("서울 데이터 허브 테스트 데이터\n", encoding="utf-8")
+    settings = HubSettings(
+        state_dir=tmp / "state",
+        data_dir=data,
+        bind_url=f"http://127.0.0.1:{free_port()}",
+        hub_port=free_port(),
+        proxy_api_port=free_port(),
+        docker_host=DOCKER_HOST,
+        container_prefix=f"sdht{os.getpid()}x{next(_counter)}",
+        mem_limit="1G",
+        cpu_limit=1.0,
+    )
+    return replace(settings, **overrides)
+
+
+@dataclass
+class RunningHub:
+    settings: HubSettings
+    passwords: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return self.settings.bind_url
+
+    def start(self) -> RunningHub:
+        self.settings.state_dir.mkdir(parents=True, exist_ok=True)
+        processes.start_proxy(self.settings)
+        processes.start_hub(self.settings)
+        return self
+
+    def restart_hub(self) -> None:
+        processes.stop(self.settings, "hub")
+        processes.start_hub(self.settings)
+
+    def stop(self) -> None:
+        for name in ("hub", "proxy"):
+            processes.stop(self.settings, name)
+
+    def add_user(self, name: str, *groups: str, admin: bool = False) -> str:
+        password = f"{name}-password-{next(_counter)}"
+        AccountStore(self.settings.accounts_db).add(
+            name, groups=list(groups) or ["analyst"], admin=admin, password=password
+        )
+        self.passwords[name] = password
+        return password
+
+    def login(self, name: str, password: str | None = None) -> requests.Session:
+        """Log in through the login form, as a browser does; return the cookie session."""
+        session = requests.Session()
+        # the hub sends text/html without a charset; its pages are UTF-8
+        session.hooks["response"].append(lambda r, *args, **kwargs: setattr(r, "encoding", "utf-8"))
+        page = session.get(f"{self.url}/hub/login")
+        page.raise_for_status()
+        response = session.post(
+            f"{self.url}/hub/login",
+            data={
+                "username": name,
+                "password": password if password is not None else self.passwords[name],
+                "_xsrf": session.cookies.get("_xsrf", ""),
+            },
+            allow_redirects=False,
+        )
+        session.login_status = response.status_code
+        return session
+
+    def token(self, session: requests.Session, name: str) -> str:
+        """Create an API token for ``name`` with its logged-in session."""
+        response = session.post(
+            f"{self.url}/hub/api/users/{name}/tokens",
+            json={"note": "test", "expires_in": 3600},
+            headers={"X-XSRFToken": session.cookies.get("_xsrf", "")},
+        )
+        response.raise_for_status()
+        return response.json()["token"]
+
+    def api(self, token: str, method: str, path: str, **kwargs) -> requests.Response:
+        return requests.request(
+            method, f"{self.url}/hub/api{path}", headers={"Authorization": f"token {token}"},
+            timeout=60, **kwargs,
+        )  # fmt: skip
+
+    def wait_ready(self, token: str, name: str, timeout: float = 150) -> dict:
+        """Wait until ``name``'s default server is ready; return the user model."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            model = self.api(token, "GET", f"/users/{name}").json()
+            server = model.get("servers", {}).get("")
+            if server and server.get("ready"):
+                return model
+            if not server or not server.get("pending"):
+                raise AssertionError(f"{name}'s server is neither ready nor pending: {model}")
+            time.sleep(0.5)
+        raise AssertionError(f"{name}'s server not ready in {timeout} s")
+
+    def containers(self) -> list:
+        return containers_with_prefix(self.settings.docker_host, self.settings.container_prefix)
+
+    def container(self, name: str):
+        return docker.DockerClient(base_url=self.settings.docker_host).containers.get(
+            f"{self.settings.container_prefix}-{name}"
+        )
+
+    def hub_log(self) -> str:
+        return processes.log_file(self.settings, "hub").read_text(errors="replace")
+
+    def clean_up(self, *, show_logs: bool) -> None:
+        """Stop everything; remove this hub's containers and home volumes (logs on failure)."""
+        self.stop()
+        if not _engine_reachable(self.settings.docker_host):
+            return
+        if show_logs:
+            for container in self.containers():
+                print(f"--- container {container.name} ---")
+                print(container.logs(tail=200).decode(errors="replace"))
+            print("--- hub log ---")
+            print(self.hub_log()[-20000:])
+        remove_by_prefix(self.settings.docker_host, self.settings.container_prefix)
+        client = docker.DockerClient(base_url=self.settings.docker_host)
+        for volume in client.volumes.list(filters={"name": f"{self.settings.container_prefix}-"}):
+            if volume.name.startswith(f"{self.settings.container_prefix}-"):
+                volume.remove(force=True)
+
+
+def run_code(hub: RunningHub, token: str, name: str, code: str, timeout: float = 60) -> str:
+    """Run ``code`` in a new kernel of ``name``'s server; return its stdout."""
+    base = f"{hub.url}/user/{name}/api"
+    headers = {"Authorization": f"token {token}"}
+    kernel = requests.post(f"{base}/kernels", headers=headers, json={}, timeout=30)
+    kernel.raise_for_status()
+    kernel_id = kernel.json()["id"]
+    ws = websocket.create_connection(
+        f"{base}/kernels/{kernel_id}/channels".replace("http://", "ws://"),
+        header=[f"Authorization: token {token}"],
+        timeout=timeout,
+    )
+    try:
+        msg_id = f"test-{next(_counter)}"
+        ws.send(json.dumps({
+            "header": {"msg_id": msg_id, "msg_type": "execute_request", "username": name,
+                       "session": msg_id, "version": "5.3"},
+            "parent_header": {}, "metadata": {}, "channel": "shell",
+            "content": {"code": code, "silent": False, "store_history": False,
+                        "user_expressions": {}, "allow_stdin": False},
+        }))  # fmt: skip
+        out, deadline = [], time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            msg = json.loads(ws.recv())
+            if msg.get("parent_header", {}).get("msg_id") != msg_id:
+                continue
+            kind = msg["msg_type"]
+            if kind == "stream":
+                out.append(msg["content"]["text"])
+            elif kind == "error":
+                out.append("\n".join(msg["content"]["traceback"]))
+            elif kind == "status" and msg["content"]["execution_state"] == "idle":
+                return "".join(out)
+        raise AssertionError(f"kernel of {name} gave no answer in {timeout} s")
+    finally:
+        ws.close()
+        requests.delete(f"{base}/kernels/{kernel_id}", headers=headers, timeout=30)
+
+
+def _engine_reachable(docker_host: str) -> bool:
+    try:
+        docker.DockerClient(base_url=docker_host).ping()
+    except Exception:
+        return False
+    return True

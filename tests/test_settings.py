@@ -1,0 +1,73 @@
+"""Settings from the environment and their translation into JupyterHub config."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from traitlets.config import Config
+
+from hub.config import configure
+from hub.settings import HubSettings, SettingsError
+
+
+def test_defaults_are_loopback_and_sqlite(tmp_path):
+    settings = HubSettings.from_env({"SDH_STATE_DIR": str(tmp_path)})
+    assert settings.bind_url == "http://127.0.0.1:8000"
+    assert settings.state_dir == tmp_path
+    assert settings.database_url == f"sqlite:///{tmp_path / 'jupyterhub.sqlite'}"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("SDH_HUB_PORT", "eighty"),
+        ("SDH_HUB_PORT", "70000"),
+        ("SDH_MEM_LIMIT", "-2G"),
+        ("SDH_CPU_LIMIT", "0"),
+        ("SDH_BIND_URL", "127.0.0.1:8000"),
+        ("SDH_CONTAINER_PREFIX", "Bad Prefix"),
+    ],
+)
+def test_bad_values_name_the_variable(variable, value):
+    with pytest.raises(SettingsError, match=variable):
+        HubSettings.from_env({variable: value})
+
+
+def _configured(tmp_path: Path, **env) -> Config:
+    c = Config()
+    environ = {"SDH_STATE_DIR": str(tmp_path / "state"), "SDH_DATA_DIR": str(tmp_path / "data")}
+    configure(c, HubSettings.from_env({**environ, **env}))
+    return c
+
+
+def test_spawner_config_host_network(tmp_path):
+    c = _configured(tmp_path, SDH_MEM_LIMIT="3G", SDH_CPU_LIMIT="0.5")
+    assert c.JupyterHub.spawner_class == "seoul-docker"
+    assert c.DockerSpawner.network_name == "host"
+    assert c.DockerSpawner.pull_policy == "never"
+    assert c.Spawner.mem_limit == "3G" and c.Spawner.cpu_limit == 0.5
+    volumes = c.DockerSpawner.volumes
+    assert volumes["sdh-home-{username}"] == "/home/jovyan"
+    assert volumes[str(tmp_path / "data")] == {"bind": "/srv/data", "mode": "ro"}
+    assert c.JupyterHub.hub_ip == "127.0.0.1"
+
+
+def test_production_network_reaches_hub_by_name(tmp_path):
+    c = _configured(tmp_path, SDH_NETWORK="seoul-hub-net")
+    assert c.DockerSpawner.network_name == "seoul-hub-net"
+    assert c.JupyterHub.hub_connect_ip == "jupyterhub"
+
+
+def test_deny_by_default_and_external_proxy(tmp_path):
+    c = _configured(tmp_path, SDH_DB_URL="postgresql://hub@db/hub")
+    assert c.JupyterHub.authenticator_class == "seoul-password"
+    assert "allow_all" not in c.Authenticator
+    assert c.JupyterHub.load_roles == [{"name": "user", "scopes": ["self"]}]
+    assert c.JupyterHub.db_url == "postgresql://hub@db/hub"
+    assert c.ConfigurableHTTPProxy.should_start is False
+    token_file = tmp_path / "state" / "proxy_token"
+    assert c.ConfigurableHTTPProxy.auth_token == token_file.read_text()
+    assert token_file.stat().st_mode & 0o077 == 0
+    # a second configure (hub restart) keeps the same secret
+    assert _configured(tmp_path).ConfigurableHTTPProxy.auth_token == token_file.read_text()

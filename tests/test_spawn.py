@@ -1,0 +1,160 @@
+"""User servers in real Docker containers, through the real proxy and hub."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.running_hub import RunningHub, run_code
+
+pytestmark = pytest.mark.docker
+
+
+@pytest.fixture(scope="module")
+def sessions(running_hub, docker_engine):
+    """Logged-in sessions and API tokens of alice and bob."""
+    result = {}
+    for name in ("alice", "bob"):
+        session = running_hub.login(name)
+        result[name] = (session, running_hub.token(session, name))
+    return result
+
+
+@pytest.fixture(scope="module")
+def servers(running_hub, sessions):
+    """alice starts through the REST API, bob through the web flow, at the same time."""
+    alice_token = sessions["alice"][1]
+    response = running_hub.api(alice_token, "POST", "/users/alice/server")
+    assert response.status_code in (201, 202), response.text
+    bob_session = sessions["bob"][0]
+    page = bob_session.get(f"{running_hub.url}/hub/spawn")
+    assert page.status_code == 200
+    for name in ("alice", "bob"):
+        running_hub.wait_ready(sessions[name][1], name)
+    # the web flow ends in bob's own JupyterLab, through the hub's OAuth
+    lab = bob_session.get(f"{running_hub.url}/user/bob/lab")
+    assert lab.status_code == 200 and "JupyterLab" in lab.text
+    return sessions
+
+
+def test_code_runs_in_own_container_with_limits_and_mounts(running_hub, servers):
+    for name in ("alice", "bob"):
+        out = run_code(
+            running_hub, servers[name][1], name,
+            "import os, getpass, seoul_data, pandas, duckdb\n"
+            "print(getpass.getuser(), os.getuid(), os.environ['JUPYTERHUB_USER'], os.getcwd())",
+        )  # fmt: skip
+        assert out.split() == ["jovyan", "1000", name, "/home/jovyan"], out
+
+        attrs = running_hub.container(name).attrs
+        assert attrs["Config"]["Image"] == running_hub.settings.image
+        assert attrs["HostConfig"]["NetworkMode"] == "host"
+        assert attrs["HostConfig"]["Memory"] == 1024**3
+        assert attrs["HostConfig"]["CpuQuota"] == 100_000
+        assert attrs["HostConfig"]["CpuPeriod"] == 100_000
+        mounts = {m["Destination"]: m for m in attrs["Mounts"]}
+        home = mounts["/home/jovyan"]
+        assert home["Type"] == "volume"
+        assert home["Name"] == f"{running_hub.settings.container_prefix}-home-{name}"
+        data = mounts["/srv/data"]
+        assert data["Type"] == "bind" and data["RW"] is False
+        assert data["Source"] == str(running_hub.settings.data_dir)
+
+
+def test_data_mount_is_readable_not_writable(running_hub, servers):
+    out = run_code(
+        running_hub, servers["alice"][1], "alice",
+        "print(open('/srv/data/README.txt', encoding='utf-8').read().strip())\n"
+        "try:\n    open('/srv/data/new.txt', 'w')\n"
+        "except OSError as e:\n    print('refused', e.errno)",
+    )  # fmt: skip
+    assert "서울 데이터 허브 테스트 데이터" in out
+    assert "refused 30" in out  # EROFS: read-only file system
+    assert not (running_hub.settings.data_dir / "new.txt").exists()
+
+
+def test_users_cannot_reach_each_other(running_hub, servers):
+    bob_session, bob_token = servers["bob"]
+    # with bob's cookie, through the browser flow: the hub refuses the OAuth grant
+    assert bob_session.get(f"{running_hub.url}/user/alice/api/status").status_code == 403
+    # with bob's token, to alice's server and to the hub API about alice
+    headers = {"Authorization": f"token {bob_token}"}
+    assert (
+        bob_session.get(f"{running_hub.url}/user/alice/api/contents", headers=headers).status_code
+        == 403
+    )
+    assert running_hub.api(bob_token, "POST", "/users/alice/server").status_code == 403
+    assert running_hub.api(bob_token, "DELETE", "/users/alice/server").status_code == 403
+    assert running_hub.api(bob_token, "GET", "/users/alice").status_code in (403, 404)
+    # and alice's server still serves alice
+    alice_token = servers["alice"][1]
+    assert (
+        bob_session.get(
+            f"{running_hub.url}/user/alice/api/status",
+            headers={"Authorization": f"token {alice_token}"},
+        ).status_code
+        == 200
+    )
+
+
+def test_home_survives_restarts_and_server_survives_hub_restart(running_hub, servers):
+    token = servers["alice"][1]
+    run_code(running_hub, token, "alice", "open('keep.txt', 'w').write('분석 결과 2024')")
+
+    assert running_hub.api(token, "DELETE", "/users/alice/server").status_code in (202, 204)
+    _wait_stopped(running_hub, token, "alice")
+    assert running_hub.containers_named("alice") == []  # the container is gone, the volume not
+    assert running_hub.api(token, "POST", "/users/alice/server").status_code in (201, 202)
+    running_hub.wait_ready(token, "alice")
+    assert run_code(running_hub, token, "alice", "print(open('keep.txt').read())").strip() == (
+        "분석 결과 2024"
+    )
+
+    container_id = running_hub.container("alice").id
+    running_hub.restart_hub()
+    # the same container keeps serving, without a new spawn
+    assert running_hub.api(token, "GET", "/users/alice").json()["servers"][""]["ready"]
+    assert running_hub.container("alice").id == container_id
+    assert run_code(running_hub, token, "alice", "print(open('keep.txt').read())").strip() == (
+        "분석 결과 2024"
+    )
+
+
+def _wait_stopped(hub: RunningHub, token: str, name: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not hub.api(token, "GET", f"/users/{name}").json()["servers"]:
+            return
+        time.sleep(0.3)
+    raise AssertionError(f"{name}'s server did not stop in {timeout} s")
+
+
+@pytest.mark.parametrize(
+    ("override", "message", "logged"),
+    [
+        ({"image": "seoul-data-hub/no-such-image:latest"}, "서버 이미지", "missing"),
+        ({"docker_host": "unix:///nonexistent/docker.sock"}, "컨테이너 엔진", "unreachable"),
+    ],
+    ids=["missing-image", "engine-down"],
+)
+def test_spawn_failure_is_clear_and_hub_keeps_serving(
+    make_hub, docker_engine, override, message, logged
+):
+    hub = make_hub(**override)
+    hub.add_user("alice", "analyst")
+    hub.add_user("bob", "staff")
+    hub.start()
+    session = hub.login("alice")
+    token = hub.token(session, "alice")
+    response = hub.api(token, "POST", "/users/alice/server")
+    assert response.status_code == 503, response.text
+    assert message in response.json()["message"]
+    assert logged in hub.hub_log()
+    # the user's page says the same, in Korean
+    page = session.get(f"{hub.url}/hub/spawn-pending/alice")
+    assert message in page.text, page.text[-2000:]
+    # and everybody else is still served
+    bob = hub.login("bob")
+    assert bob.login_status == 302
+    assert "서울 데이터 허브" in bob.get(f"{hub.url}/hub/home").text
