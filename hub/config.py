@@ -76,6 +76,8 @@ def configure(c, settings: HubSettings) -> None:
         f"{settings.container_prefix}-home-{{username}}": HOME,
         str(settings.data_dir): {"bind": DATA_MOUNT, "mode": "ro"},
     }
+    # an init process reaps the kernels' orphans (the Debian base has none of its own)
+    c.DockerSpawner.extra_host_config = {"init": True}
     c.DockerSpawner.extra_create_kwargs = {
         "labels": {"org.seoul-data-hub.prefix": settings.container_prefix}
     }

@@ -91,7 +91,8 @@ class SeoulDockerSpawner(DockerSpawner):
                 "컨테이너 엔진(Docker)에 연결할 수 없어 서버를 시작하지 못했습니다."
                 " 잠시 후 다시 시도하거나 관리자에게 문의해 주세요.",
                 reason="docker-unreachable",
-                log_message=f"Docker engine unreachable at {self.client.base_url}"
+                log_message="Docker engine unreachable at"
+                f" {self.client_kwargs.get('base_url') or 'DOCKER_HOST'}"
                 f" while starting {self.user.name}'s server: {e}",
                 status_code=503,
             ) from e

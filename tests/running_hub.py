@@ -134,6 +134,10 @@ class RunningHub:
     def containers(self) -> list:
         return containers_with_prefix(self.settings.docker_host, self.settings.container_prefix)
 
+    def containers_named(self, name: str) -> list[str]:
+        own = f"{self.settings.container_prefix}-{name}"
+        return [c.name for c in self.containers() if c.name == own]
+
     def container(self, name: str):
         return docker.DockerClient(base_url=self.settings.docker_host).containers.get(
             f"{self.settings.container_prefix}-{name}"
@@ -145,14 +149,15 @@ class RunningHub:
     def clean_up(self, *, show_logs: bool) -> None:
         """Stop everything; remove this hub's containers and home volumes (logs on failure)."""
         self.stop()
+        if show_logs:
+            print("--- hub log ---")
+            print(self.hub_log()[-20000:])
         if not _engine_reachable(self.settings.docker_host):
             return
         if show_logs:
             for container in self.containers():
                 print(f"--- container {container.name} ---")
                 print(container.logs(tail=200).decode(errors="replace"))
-            print("--- hub log ---")
-            print(self.hub_log()[-20000:])
         remove_by_prefix(self.settings.docker_host, self.settings.container_prefix)
         client = docker.DockerClient(base_url=self.settings.docker_host)
         for volume in client.volumes.list(filters={"name": f"{self.settings.container_prefix}-"}):
