@@ -27,6 +27,7 @@ start() {
     $SUDO setsid dockerd \
         --bridge=none --iptables=false --ip-masq=false --ip-forward=false \
         --host "unix://$SOCKET" --group "$(id -gn)" \
+        --containerd-namespace sdh --containerd-plugins-namespace sdh-plugins \
         --data-root "$DATA_ROOT" --exec-root "$SOCKET_DIR/exec" --pidfile "$PIDFILE" \
         </dev/null >>"$LOG" 2>&1 &
     for _ in $(seq 1 60); do

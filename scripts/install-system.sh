@@ -1,25 +1,26 @@
 #!/usr/bin/env bash
 # Install the Debian/Ubuntu packages the platform needs, only those that are missing.
+# Tools are looked for as commands, not packages: a machine may have them from elsewhere
+# (Node.js from NodeSource, Python from pyenv), and apt must not fight those installs.
 set -euo pipefail
 
-PACKAGES=(
-    docker.io          # the Docker engine (dockerd, containerd, runc) and client
-    debootstrap        # builds the local base image: no registry is reachable
-    python3-venv
-    nodejs npm         # configurable-http-proxy
-    fonts-nanum        # Korean glyphs in charts and screenshots
-    chromium           # headless browser for the page tests
-    ca-certificates make git
-)
-# docker.io ships the engine; another install may provide only the client
 needed=()
-for package in "${PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
-        || needed+=("$package")
-done
-if ! command -v dockerd >/dev/null; then
-    needed+=(docker.io)
-fi
+want_command() { command -v "$1" >/dev/null 2>&1 || needed+=("$2"); }
+want_package() {
+    dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed" || needed+=("$1")
+}
+
+want_command dockerd docker.io        # the Docker engine (with containerd, runc, docker-init)
+want_command debootstrap debootstrap  # the local base image: no registry is reachable
+want_command node nodejs              # configurable-http-proxy
+want_command npm npm
+want_command chromium chromium        # headless browser for the page tests
+want_command make make
+want_command git git
+want_package ca-certificates
+want_package fonts-nanum              # Korean glyphs in charts and screenshots
+python3 -c "import ensurepip, venv" 2>/dev/null || needed+=(python3-venv)
+
 if [ ${#needed[@]} -eq 0 ]; then
     echo "System packages: all present"
     exit 0
