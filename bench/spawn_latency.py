@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import tempfile
@@ -103,8 +104,14 @@ def main() -> None:
     parser.add_argument("--out", default="bench/results/spawn_latency.json")
     args = parser.parse_args()
     client = docker.DockerClient(base_url=DOCKER_HOST)
+    # the hub imports the baseline spawner from this repository's bench package
+    repo = str(Path(__file__).resolve().parent.parent)
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [repo, os.environ.get("PYTHONPATH")]))
     with tempfile.TemporaryDirectory() as work:
-        results = {kind: measure(kind, args.users, Path(work)) for kind in SPAWNERS}
+        results = {}
+        for kind in SPAWNERS:
+            results[kind] = measure(kind, args.users, Path(work))
+            print(kind, json.dumps(results[kind], ensure_ascii=False), flush=True)
     report = {
         "benchmark": "spawn_latency",
         "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),

@@ -1,14 +1,20 @@
-"""The baseline: stock DockerSpawner with only the overrides its docs prescribe for host
-networking (a port per server, and ``get_ip_and_port`` returning it). Everything else,
-the single Docker thread included, is DockerSpawner 14 as shipped."""
+"""The baseline: stock DockerSpawner with only what host networking requires of it: its
+docs' override (a port per server, ``get_ip_and_port`` returning it) and
+``use_internal_ip`` (docker-py refuses port bindings on the host network). Everything
+else, the single Docker thread included, is DockerSpawner 14 as shipped."""
 
 from __future__ import annotations
 
 from dockerspawner import DockerSpawner
 from jupyterhub.utils import random_port
+from traitlets import default
 
 
 class StockHostDockerSpawner(DockerSpawner):
+    @default("use_internal_ip")
+    def _default_use_internal_ip(self):
+        return True
+
     async def start(self):
         self.ip, self.port = "127.0.0.1", random_port()
         return await super().start()

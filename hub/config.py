@@ -54,6 +54,9 @@ def configure(c, settings: HubSettings) -> None:
     # a user reaches their own server and nothing else
     c.JupyterHub.load_roles = [{"name": "user", "scopes": ["self"]}]
 
+    # after login, the Korean home page with the entrances (not an automatic spawn:
+    # staff who write no code need no server)
+    c.JupyterHub.default_url = "/hub/home"
     c.JupyterHub.template_paths = [str(TEMPLATES)]
     c.JupyterHub.template_vars = {"entrances": ENTRANCES, "platform_name": "서울 데이터 허브"}
 

@@ -30,11 +30,12 @@ def docker_engine() -> str:
 
 @pytest.fixture(scope="module")
 def running_hub(request, tmp_path_factory) -> RunningHub:
-    """A started proxy + hub with users alice and bob (analysts) and boss (admin)."""
+    """A started proxy + hub: alice and bob (analysts), boss (admin), carol (staff)."""
     hub = RunningHub(hub_settings_for(tmp_path_factory.mktemp("hub")))
     hub.add_user("alice", "analyst")
     hub.add_user("bob", "analyst")
     hub.add_user("boss", "admin", admin=True)
+    hub.add_user("carol", "staff")
     hub.start()
     yield hub
     hub.clean_up(show_logs=request.module.__name__ in _failed_modules)

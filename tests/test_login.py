@@ -6,6 +6,8 @@ from __future__ import annotations
 def test_password_login_and_refusal(running_hub):
     good = running_hub.login("alice")
     assert good.login_status == 302
+    # staff land on the Korean home page, not in an automatic spawn
+    assert good.get(f"{running_hub.url}/hub/").url == f"{running_hub.url}/hub/home"
     assert good.get(f"{running_hub.url}/hub/api/user", headers={
         "X-XSRFToken": good.cookies.get("_xsrf", "")}).json()["name"] == "alice"  # fmt: skip
 
@@ -35,6 +37,8 @@ def test_home_page_is_korean_and_lists_only_own_entrances(running_hub):
     assert 'data-entrance="admin"' not in analyst
     admin = running_hub.login("boss").get(f"{running_hub.url}/hub/home").text
     assert 'data-entrance="admin"' in admin
+    staff = running_hub.login("carol").get(f"{running_hub.url}/hub/home").text
+    assert "data-entrance" not in staff and 'id="no-entrances"' in staff
 
 
 def test_no_open_signup(running_hub):
