@@ -52,8 +52,10 @@ images: venv engine
 images-gpu: venv engine
 	$(BIN)/python images/build.py gpu
 
+# the real bundled files become catalog datasets; unchanged ones are skipped
 data: venv
-	$(BIN)/python -m seoul_data.demo --into $(SDH_DATA_DIR)
+	$(BIN)/seoul-data --data-dir $(SDH_DATA_DIR) ingest --bundled
+	$(BIN)/seoul-data --data-dir $(SDH_DATA_DIR) import-catalog
 
 bench: setup engine images
 	$(BIN)/python -m bench.spawn_latency

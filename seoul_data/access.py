@@ -1,0 +1,72 @@
+"""Who may read which dataset, and the usage log of who read what.
+
+The hub passes a user's groups to their container as ``SEOUL_DATA_GROUPS`` and mounts
+only the data those groups may read; this module gives the same answer in Python with a
+clear message, for the datasets whose metadata is visible to everyone.
+
+- ``public``: everyone.
+- ``internal``: any platform user (someone with at least one group).
+- ``restricted``: members of the dataset's ``allowed_groups``, and administrators.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+from seoul_data.catalog import Dataset
+
+GROUPS_VARIABLE = "SEOUL_DATA_GROUPS"
+USAGE_LOG_VARIABLE = "SEOUL_USAGE_LOG"
+
+
+def current_groups() -> set[str]:
+    """The groups of whoever runs this code (empty outside the platform)."""
+    return {g.strip() for g in os.environ.get(GROUPS_VARIABLE, "").split(",") if g.strip()}
+
+
+def may_read(dataset: Dataset, groups: set[str]) -> bool:
+    """Whether members of ``groups`` may read ``dataset``'s data."""
+    if dataset.access == "public":
+        return True
+    if dataset.access == "internal":
+        return bool(groups)
+    return "admin" in groups or bool(groups & set(dataset.allowed_groups))
+
+
+def check_access(dataset: Dataset) -> None:
+    """Raise PermissionError (with a Korean message) unless the current user may read."""
+    if not may_read(dataset, current_groups()):
+        raise PermissionError(
+            f"'{dataset.title}' ({dataset.id})은(는) 접근 등급 '{dataset.access}' 데이터로,"
+            " 현재 사용자에게 열람 권한이 없습니다. 데이터 관리자에게 권한을 요청하세요."
+        )
+
+
+def usage_log_path() -> Path:
+    """Where usage events go: ``SEOUL_USAGE_LOG`` or the user's state directory."""
+    configured = os.environ.get(USAGE_LOG_VARIABLE)
+    if configured:
+        return Path(configured)
+    state = Path(os.environ.get("XDG_STATE_HOME", Path.home() / ".local" / "state"))
+    return state / "seoul_data" / "usage.jsonl"
+
+
+def log_usage(action: str, target: str) -> None:
+    """Append one usage event (who, what, when); never fails the caller's work."""
+    event = {
+        "time": datetime.now(UTC).isoformat(timespec="seconds"),
+        "user": os.environ.get("JUPYTERHUB_USER") or getpass.getuser(),
+        "action": action,
+        "target": target,
+    }
+    path = usage_log_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(json.dumps(event, ensure_ascii=False) + "\n")
+    except OSError:
+        pass  # a read-only home must not stop an analysis; the hub keeps its own log

@@ -1,0 +1,231 @@
+"""The catalog: dataset metadata and versions in one SQLite file in the data directory.
+
+The hub side writes it (ingest); user containers see the data directory read-only and open
+it read-only. A version row is committed only after its Parquet file is in place, so a
+reader never sees a version without data, and a failed ingest leaves no trace.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from seoul_data.catalog.model import CatalogError, Dataset, Version
+
+CATALOG_FILE = "catalog.sqlite"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS datasets (
+    id TEXT PRIMARY KEY,
+    field TEXT NOT NULL,
+    title TEXT NOT NULL,
+    provider TEXT NOT NULL,
+    publisher TEXT NOT NULL,
+    access TEXT NOT NULL,
+    source_id TEXT NOT NULL,
+    loadable INTEGER NOT NULL,
+    search_text TEXT NOT NULL,
+    doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS datasets_field ON datasets (field);
+CREATE INDEX IF NOT EXISTS datasets_source ON datasets (source_id);
+CREATE TABLE IF NOT EXISTS versions (
+    dataset_id TEXT NOT NULL REFERENCES datasets (id),
+    version INTEGER NOT NULL,
+    path TEXT NOT NULL,
+    rows INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    created TEXT NOT NULL,
+    provenance TEXT NOT NULL,
+    PRIMARY KEY (dataset_id, version)
+);
+"""
+
+
+class Catalog:
+    """Dataset metadata and versions under ``data_dir``."""
+
+    def __init__(self, data_dir: str | Path, *, readonly: bool = False) -> None:
+        self.data_dir = Path(data_dir)
+        self.path = self.data_dir / CATALOG_FILE
+        self.readonly = readonly
+        if readonly:
+            if not self.path.exists():
+                raise CatalogError(f"no catalog at {self.path}: has the data been loaded?")
+        else:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            db = self._open()
+            try:
+                db.executescript(_SCHEMA)
+            finally:
+                db.close()
+
+    def _open(self) -> sqlite3.Connection:
+        if self.readonly:
+            return sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30)
+        return sqlite3.connect(self.path, timeout=30)
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction (BEGIN IMMEDIATE): all of it happens, or none."""
+        db = self._open()
+        db.isolation_level = None
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            yield db
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+        finally:
+            db.close()
+
+    @contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        db = self._open()
+        try:
+            yield db
+        finally:
+            db.close()
+
+    # metadata
+
+    def upsert(self, datasets: Iterable[Dataset], db: sqlite3.Connection | None = None) -> int:
+        """Insert or replace dataset metadata; return how many."""
+        rows = [_dataset_row(d) for d in datasets]
+        if db is not None:
+            db.executemany(_UPSERT, rows)
+        else:
+            with self.transaction() as tx:
+                tx.executemany(_UPSERT, rows)
+        return len(rows)
+
+    def get(self, dataset_id: str) -> Dataset:
+        """The dataset with this id; an unknown id raises with the closest ids."""
+        with self.reading() as db:
+            row = db.execute("SELECT doc FROM datasets WHERE id = ?", (dataset_id,)).fetchone()
+            if row is None:
+                ids = [r[0] for r in db.execute("SELECT id FROM datasets WHERE loadable = 1")]
+        if row is None:
+            close = difflib.get_close_matches(dataset_id, ids, n=3, cutoff=0.5)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise CatalogError(f"unknown dataset id {dataset_id!r}{hint}")
+        return Dataset.from_dict(json.loads(row[0]))
+
+    def find(
+        self,
+        *,
+        field: str | None = None,
+        keyword: str | None = None,
+        provider: str | None = None,
+        access: str | None = None,
+        loadable: bool | None = None,
+        source_id: str | None = None,
+    ) -> list[Dataset]:
+        """Datasets matching every given filter (keyword: a substring of title, description,
+        keywords, columns or publisher; provider: a substring of provider or publisher)."""
+        clauses, params = [], []
+        if field:
+            clauses.append("field = ?")
+            params.append(field)
+        if access:
+            clauses.append("access = ?")
+            params.append(access)
+        if loadable is not None:
+            clauses.append("loadable = ?")
+            params.append(int(loadable))
+        if source_id:
+            clauses.append("source_id = ?")
+            params.append(source_id)
+        if provider:
+            clauses.append("(instr(provider, ?) > 0 OR instr(publisher, ?) > 0)")
+            params += [provider, provider]
+        for word in (keyword or "").split():
+            clauses.append("instr(search_text, ?) > 0")
+            params.append(word.lower())
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        with self.reading() as db:
+            rows = db.execute(f"SELECT doc FROM datasets {where} ORDER BY id", params).fetchall()
+        return [Dataset.from_dict(json.loads(r[0])) for r in rows]
+
+    def count(self) -> int:
+        with self.reading() as db:
+            return db.execute("SELECT count(*) FROM datasets").fetchone()[0]
+
+    # versions
+
+    def versions(self, dataset_id: str) -> list[Version]:
+        with self.reading() as db:
+            rows = db.execute(
+                "SELECT dataset_id, version, path, rows, sha256, created, provenance"
+                " FROM versions WHERE dataset_id = ? ORDER BY version",
+                (dataset_id,),
+            ).fetchall()
+        return [_version(r) for r in rows]
+
+    def current(self, dataset_id: str, version: int | None = None) -> Version:
+        """The latest version of a loadable dataset (or the given one)."""
+        dataset = self.get(dataset_id)
+        versions = self.versions(dataset_id)
+        if not versions:
+            what = "has no data yet" if dataset.loadable else "is metadata only (a link)"
+            raise CatalogError(f"dataset {dataset_id!r} {what}")
+        if version is None:
+            return versions[-1]
+        for v in versions:
+            if v.version == version:
+                return v
+        known = ", ".join(str(v.version) for v in versions)
+        raise CatalogError(f"dataset {dataset_id!r} has no version {version} (has {known})")
+
+    def next_version(self, db: sqlite3.Connection, dataset_id: str) -> int:
+        row = db.execute(
+            "SELECT coalesce(max(version), 0) FROM versions WHERE dataset_id = ?", (dataset_id,)
+        ).fetchone()
+        return row[0] + 1
+
+    def add_version(self, db: sqlite3.Connection, version: Version) -> None:
+        db.execute(
+            "INSERT INTO versions VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                version.dataset_id,
+                version.version,
+                version.path,
+                version.rows,
+                version.sha256,
+                version.created,
+                json.dumps(version.provenance, ensure_ascii=False),
+            ),
+        )
+
+
+_UPSERT = "INSERT OR REPLACE INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+
+
+def _dataset_row(d: Dataset) -> tuple:
+    searchable = " ".join(
+        [d.id, d.title, d.title_en, d.description, d.publisher, d.provider, *d.keywords]
+        + [f"{f.name} {f.title}" for f in d.schema]
+    ).lower()
+    return (
+        d.id,
+        d.field,
+        d.title,
+        d.provider,
+        d.publisher,
+        d.access,
+        d.source_id,
+        int(d.loadable),
+        searchable,
+        json.dumps(d.to_dict(), ensure_ascii=False),
+    )
+
+
+def _version(row: tuple) -> Version:
+    dataset_id, version, path, rows, sha256, created, provenance = row
+    return Version(dataset_id, version, path, rows, sha256, created, json.loads(provenance))

@@ -1,0 +1,157 @@
+"""The ``seoul-data`` command: collect data into the platform and look it up.
+
+    seoul-data ingest --bundled [--only ID ...]     the real files bundled in data/
+    seoul-data ingest --spec SPEC.toml [--only ID]  datasets declared in a spec file
+    seoul-data ingest --seoul-api SERVICE --dataset ID [--filter F ...]
+    seoul-data import-catalog [--full]              data.go.kr catalogue entries
+    seoul-data catalog [--field F] [--keyword K] [--json]
+    seoul-data describe ID
+    seoul-data versions ID
+
+The data directory is ``SEOUL_DATA_DIR`` (``--data-dir`` overrides it). API keys are read
+from environment variables, never from the command line (it shows in process lists).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from seoul_data.catalog import Catalog, CatalogError
+from seoul_data.catalog.datagokr import import_datagokr
+from seoul_data.ingest import IngestError, ingest
+from seoul_data.paths import data_dir
+from seoul_data.sources import BUNDLED_DATA, ingest_source, load_specs, sources
+
+CATALOGUES = {
+    False: BUNDLED_DATA / "catalog" / "datagokr_catalog_20220630_seoul_orgs.csv",
+    True: BUNDLED_DATA / "catalog" / "datagokr_catalog_20220630_full.csv.gz",
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.data_dir:
+        os.environ["SEOUL_DATA_DIR"] = str(Path(args.data_dir).resolve())
+    try:
+        return args.run(args) or 0
+    except (IngestError, CatalogError, PermissionError) as e:
+        print(f"seoul-data: {e}", file=sys.stderr)
+        return 2
+
+
+def _ingest(args) -> None:
+    if args.seoul_api:
+        return _ingest_seoul_api(args)
+    if args.bundled:
+        selected, raw_dir = list(sources()), BUNDLED_DATA
+    elif args.spec:
+        selected, raw_dir = load_specs(Path(args.spec)), Path(args.spec).resolve().parent
+    else:
+        raise IngestError("give --bundled, --spec FILE or --seoul-api SERVICE")
+    if args.only:
+        unknown = set(args.only) - {s.dataset.id for s in selected}
+        if unknown:
+            raise IngestError(f"no such dataset in the selection: {sorted(unknown)}")
+        selected = [s for s in selected if s.dataset.id in args.only]
+    from tqdm import tqdm
+
+    written = 0
+    with tqdm(selected, desc="수집", unit="dataset", disable=args.quiet) as bar:
+        for source in bar:
+            bar.set_postfix_str(source.dataset.id)
+            result = ingest_source(source, data_dir(), raw_dir)
+            written += result.changed
+    print(f"{len(selected)} datasets: {written} new versions, {len(selected) - written} unchanged")
+
+
+def _ingest_seoul_api(args) -> None:
+    from seoul_data.collectors.seoul_open_api import collect_seoul
+
+    key = os.environ.get(args.key_env)
+    if not key:
+        raise IngestError(f"set the API key in the environment variable {args.key_env}")
+    store = Catalog(data_dir())
+    dataset = store.get(args.dataset)
+    collected = collect_seoul(args.seoul_api, key, base_url=args.base_url, filters=args.filter)
+    result = ingest(
+        dataset, data_dir=data_dir(), frame=collected.frame, provenance=collected.source
+    )
+    state = "new version" if result.changed else "unchanged"
+    print(f"{dataset.id}: {result.version.rows:,} rows, version {result.version.version} ({state})")
+
+
+def _import_catalog(args) -> None:
+    path = Path(args.file) if args.file else CATALOGUES[args.full]
+    count = import_datagokr(Catalog(data_dir()), path)
+    print(f"{count:,} data.go.kr catalogue entries imported from {path.name}")
+
+
+def _catalog(args) -> None:
+    store = Catalog(data_dir(), readonly=True)
+    found = store.find(field=args.field, keyword=args.keyword, loadable=args.loadable or None)
+    if args.json:
+        rows = [{"id": d.id, "title": d.title, "field": d.field, "publisher": d.publisher,
+                 "loadable": d.loadable} for d in found]  # fmt: skip
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        return
+    for d in found:
+        print(f"{d.id}\t{d.field}\t{d.title}")
+    print(f"({len(found):,} datasets)", file=sys.stderr)
+
+
+def _describe(args) -> None:
+    from seoul_data.load import describe
+
+    print(json.dumps(describe(args.id), ensure_ascii=False, indent=2))
+
+
+def _versions(args) -> None:
+    for v in Catalog(data_dir(), readonly=True).versions(args.id):
+        print(f"v{v.version}\t{v.created}\t{v.rows:,} rows\t{v.sha256[:12]}\t{v.path}")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="seoul-data", description=__doc__.split("\n")[0])
+    parser.add_argument("--data-dir", help="platform data directory (default: SEOUL_DATA_DIR)")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    ingest_ = commands.add_parser("ingest", help="collect data into new dataset versions")
+    source = ingest_.add_mutually_exclusive_group(required=True)
+    source.add_argument("--bundled", action="store_true", help="the real files in data/")
+    source.add_argument("--spec", help="a TOML file declaring datasets and their files")
+    source.add_argument("--seoul-api", metavar="SERVICE", help="a Seoul Open Data Plaza service")
+    ingest_.add_argument("--only", nargs="+", metavar="ID", help="just these datasets")
+    ingest_.add_argument("--dataset", help="catalog dataset to ingest an API service into")
+    ingest_.add_argument("--filter", nargs="*", default=[], help="API path filters")
+    ingest_.add_argument("--key-env", default="SEOUL_API_KEY", help="variable holding the key")
+    ingest_.add_argument("--base-url", default="http://openapi.seoul.go.kr:8088")
+    ingest_.add_argument("--quiet", action="store_true", help="no progress bar")
+    ingest_.set_defaults(run=_ingest)
+
+    imp = commands.add_parser("import-catalog", help="import data.go.kr catalogue entries")
+    imp.add_argument("--full", action="store_true", help="all 61,359 national entries")
+    imp.add_argument("--file", help="another catalogue CSV of the same layout")
+    imp.set_defaults(run=_import_catalog)
+
+    cat = commands.add_parser("catalog", help="list catalog entries")
+    cat.add_argument("--field", help="Data300 field, e.g. 인구/가구")
+    cat.add_argument("--keyword")
+    cat.add_argument("--loadable", action="store_true", help="only datasets with data")
+    cat.add_argument("--json", action="store_true")
+    cat.set_defaults(run=_catalog)
+
+    desc = commands.add_parser("describe", help="metadata, schema and versions of a dataset")
+    desc.add_argument("id")
+    desc.set_defaults(run=_describe)
+    vers = commands.add_parser("versions", help="versions of a dataset")
+    vers.add_argument("id")
+    vers.set_defaults(run=_versions)
+    return parser
+
+
+if __name__ == "__main__":
+    sys.exit(main())
