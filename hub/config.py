@@ -74,6 +74,8 @@ def configure(c, settings: HubSettings) -> None:
     c.DockerSpawner.name_template = "{prefix}-{username}"
     c.DockerSpawner.network_name = settings.network
     c.DockerSpawner.notebook_dir = HOME
+    c.SeoulDockerSpawner.data_dir = str(settings.data_dir)
+    c.SeoulDockerSpawner.data_mount = DATA_MOUNT
     c.DockerSpawner.volumes = {
         # named volume: survives container removal, hub restarts and image upgrades
         f"{settings.container_prefix}-home-{{username}}": HOME,

@@ -7,13 +7,17 @@ DockerSpawner does the container work; this subclass adds what the platform need
   with port bindings);
 - more than one thread for Docker calls, so that ten users starting or stopping at once do
   not queue behind each other;
+- data access at the mount: the user's groups go to ``SEOUL_DATA_GROUPS``, and restricted
+  datasets their groups may not read are not in the container at all;
 - spawn failures that staff can read: a missing image or an unreachable Docker engine become
   a :class:`SpawnException` with a Korean message for the user and the cause in the log.
 """
 
 from __future__ import annotations
 
+import inspect
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import docker.errors
 import requests.exceptions
@@ -21,6 +25,11 @@ from dockerspawner import DockerSpawner
 from jupyterhub.spawner import SpawnException
 from jupyterhub.utils import random_port
 from traitlets import Integer, Unicode, default
+
+from seoul_data.access import GROUPS_VARIABLE, may_read
+from seoul_data.catalog import Catalog
+from seoul_data.catalog.store import CATALOG_FILE
+from seoul_data.ingest.pipeline import DATASETS_DIR
 
 LOOPBACK = "127.0.0.1"
 
@@ -48,6 +57,20 @@ class SeoulDockerSpawner(DockerSpawner):
         """,
     )
 
+    data_dir = Unicode(
+        "",
+        config=True,
+        help="""Host path of the platform data directory, mounted read-only in containers.
+
+        Its catalog says which datasets are restricted: the data of a restricted dataset
+        that none of the user's groups may read is hidden under an empty read-only tmpfs,
+        so it is not in the container at all.
+        Example: ``c.SeoulDockerSpawner.data_dir = "/srv/seoul-data-hub/data"``.
+        """,
+    )
+
+    data_mount = Unicode("/srv/data", config=True, help="Where the data directory is mounted.")
+
     _threaded_executor: ThreadPoolExecutor | None = None
 
     @property
@@ -68,6 +91,44 @@ class SeoulDockerSpawner(DockerSpawner):
     def _default_use_internal_ip(self) -> bool:
         # host networking has no port bindings; a user-defined network is reached by its IP
         return self.network_name != "bridge"
+
+    @property
+    def data_groups(self) -> set[str]:
+        """The user's groups as the data access rules see them (admins count as admin)."""
+        groups = {group.name for group in self.user.groups}
+        return groups | {"admin"} if self.user.admin else groups
+
+    def hidden_datasets(self) -> list[str]:
+        """Ids of restricted datasets this user's groups may not read."""
+        if not self.data_dir or not (Path(self.data_dir) / CATALOG_FILE).exists():
+            return []
+        catalog = Catalog(self.data_dir, readonly=True)
+        groups = self.data_groups
+        return [d.id for d in catalog.find(access="restricted") if not may_read(d, groups)]
+
+    def get_env(self):
+        env = super().get_env()
+        env[GROUPS_VARIABLE] = ",".join(sorted(self.data_groups))
+        return env
+
+    async def create_object(self):
+        hidden = self.hidden_datasets()
+        if hidden:
+            self.log.info("Hiding %d restricted dataset(s) from %s", len(hidden), self.user.name)
+            tmpfs = {
+                f"{self.data_mount}/{DATASETS_DIR}/{dataset_id}": "ro,size=4k,mode=0555"
+                for dataset_id in hidden
+            }
+            configured = self.extra_host_config
+
+            async def with_hidden_data(spawner):
+                base = spawner._eval_if_callable(configured)
+                if inspect.isawaitable(base):
+                    base = await base
+                return {**base, "tmpfs": {**base.get("tmpfs", {}), **tmpfs}}
+
+            self.extra_host_config = with_hidden_data
+        return await super().create_object()
 
     async def start(self):
         if self.uses_host_network:

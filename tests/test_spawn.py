@@ -6,13 +6,33 @@ import time
 
 import pytest
 
+from seoul_data.catalog import Dataset, Field
+from seoul_data.ingest import ingest
+from seoul_data.sources import ingest_source, sources
 from tests.running_hub import RunningHub, run_code
 
 pytestmark = pytest.mark.docker
 
 
 @pytest.fixture(scope="module")
-def sessions(running_hub, docker_engine):
+def shared_data(running_hub):
+    """The hub's data dir holds a public dataset and two restricted ones."""
+    data_dir = running_hub.settings.data_dir
+    total = next(s for s in sources() if s.dataset.id == "population.gu_resident_total")
+    ingest_source(total, data_dir)
+    csv = data_dir.parent / "restricted.csv"
+    csv.write_text("gu,count\n종로구,1\n중구,2\n", encoding="utf-8")
+    for dataset_id, groups in [("test.analyst_only", ("analyst",)), ("test.admin_only", ())]:
+        dataset = Dataset(
+            id=dataset_id, title="제한 시험 데이터", field="일반행정", access="restricted",
+            allowed_groups=groups, schema=(Field("gu", role="gu"), Field("count", "integer")),
+        )  # fmt: skip
+        ingest(dataset, data_dir=data_dir, path=csv)
+    return data_dir
+
+
+@pytest.fixture(scope="module")
+def sessions(running_hub, docker_engine, shared_data):
     """Logged-in sessions and API tokens of alice and bob."""
     result = {}
     for name in ("alice", "bob"):
@@ -72,6 +92,20 @@ def test_data_mount_is_readable_not_writable(running_hub, servers):
     assert "서울 데이터 허브 테스트 데이터" in out
     assert "refused 30" in out  # EROFS: read-only file system
     assert not (running_hub.settings.data_dir / "new.txt").exists()
+
+
+def test_library_reads_the_mount_and_restricted_data_is_not_there(running_hub, servers):
+    out = run_code(
+        running_hub, servers["alice"][1], "alice",
+        "import os, seoul_data as sd\n"
+        "print(os.environ['SEOUL_DATA_GROUPS'])\n"
+        "print(sd.load('population.gu_resident_total', gu='강남', years=2020).population.iloc[0])\n"
+        "print(len(sd.load('test.analyst_only')))\n"
+        "print(os.listdir('/srv/data/datasets/test.admin_only'))\n"
+        "try:\n    sd.load('test.admin_only')\nexcept (PermissionError, OSError) as e:\n"
+        "    print('refused', type(e).__name__)",
+    )  # fmt: skip
+    assert out.split("\n")[:5] == ["analyst", "539231", "2", "[]", "refused PermissionError"], out
 
 
 def test_users_cannot_reach_each_other(running_hub, servers):
