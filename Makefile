@@ -59,6 +59,7 @@ data: venv
 
 bench: setup engine images
 	$(BIN)/python -m bench.spawn_latency
+	$(BIN)/python -m bench.catalog_and_load
 
 clean: down
 	rm -rf var $(VENV) node_modules

@@ -280,3 +280,20 @@ def test_cli_ingests_and_lists(data_dir, tmp_path):
     assert TOTAL_ID in listed.stdout
     missing = run("describe", "population.gu_resident_totl")
     assert missing.returncode == 2 and "did you mean population.gu_resident_total" in missing.stderr
+
+
+def test_boundaries_load_as_geodataframes(data_dir):
+    for dataset_id in ("boundaries.gu_juso2015", "boundaries.dong_admdongkor2021"):
+        ingest_source(_source(dataset_id), data_dir)
+    gu = sd.load("boundaries.gu_juso2015")
+    assert type(gu).__name__ == "GeoDataFrame" and len(gu) == 25
+    assert gu.crs == "EPSG:4326" and gu.is_valid.all()
+    gangnam = sd.load("boundaries.dong_admdongkor2021", gu="강남")
+    assert len(gangnam) == 22 and set(gangnam["sgg"]) == {"11680"}
+    # every dong lies inside its own gu (the MOIS code joins the two files)
+    dong = sd.load("boundaries.dong_admdongkor2021").to_crs(5179)
+    shapes = gu.set_index("SIG_CD").to_crs(5179).geometry
+    inside = [
+        shapes[row.sgg].contains(row.geometry.representative_point()) for row in dong.itertuples()
+    ]
+    assert all(inside)
