@@ -32,7 +32,8 @@ def conform(frame: pd.DataFrame, dataset: Dataset, source: str) -> pd.DataFrame:
     first_line = frame.attrs.get("first_line", 1)
     out = {}
     for field in dataset.schema:
-        values = frame[field.name].astype("string").str.strip()
+        # a cell of spaces is an empty cell
+        values = frame[field.name].astype("string").str.strip().replace("", pd.NA)
         suppressed = values == SUPPRESSED
         if suppressed.any():
             values = values.mask(suppressed)

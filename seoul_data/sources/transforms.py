@@ -111,3 +111,84 @@ def living_population_dong_week(frame: pd.DataFrame, week_start: str) -> pd.Data
                 }
             )
     return pd.DataFrame(rows).astype("string")
+
+
+def drop_record_fragments(frame: pd.DataFrame, key: str, spill: list[str]) -> pd.DataFrame:
+    """Drop the records whose ``key`` is not a whole number: pieces of a broken record.
+
+    In the cultural-spaces file some HTML 시설소개 cells have unbalanced quotes, so the rest
+    of their markup is read as records of its own, with bits of HTML in every column and
+    in the header-less ``spill`` columns at the end. Those records describe no facility.
+    A kept record with text in a ``spill`` column means the layout is not the expected one.
+    """
+    whole = frame[key].str.strip().str.fullmatch(r"\d+").fillna(False).astype(bool)
+    kept = frame[whole]
+    filled = [c for c in spill if kept[c].notna().any()]
+    if filled:
+        raise ValueError(f"records with text under the header-less column(s) {filled}")
+    return kept
+
+
+_HALF_HOUR = re.compile(r"^(\d{1,2})시(\d{2})분$")
+_METRO_KEYS = {
+    "연번": "row_no",
+    "요일구분": "day_type",
+    "호선": "line",
+    "역번호": "station_number",
+    "출발역": "station",
+    "상하구분": "direction",
+}
+
+
+def metro_congestion_long(frame: pd.DataFrame) -> pd.DataFrame:
+    """서울교통공사 congestion, one column per half hour ('5시30분' … '00시30분') → one row per
+    station, direction, day type and time slot ('HH:MM'), in the file's order.
+
+    Empty cells (no train in that half hour) stay missing.
+    """
+    slots = [c for c in frame.columns if _HALF_HOUR.match(c)]
+    if not slots:
+        raise ValueError("no half-hour columns such as '5시30분'")
+    missing = [c for c in _METRO_KEYS if c not in frame.columns]
+    if missing:
+        raise ValueError(f"no column(s) {missing}")
+    frame = frame.rename(columns=_METRO_KEYS)
+    long = frame.reset_index(drop=True).melt(
+        id_vars=list(_METRO_KEYS.values()),
+        value_vars=slots,
+        var_name="time_slot",
+        value_name="congestion",
+        ignore_index=False,
+    )
+    long["_slot"] = long["time_slot"].map({c: i for i, c in enumerate(slots)})
+    long = long.rename_axis("_row").sort_values(["_row", "_slot"], kind="stable")
+    hours_minutes = long["time_slot"].str.extract(_HALF_HOUR)
+    long["time_slot"] = hours_minutes[0].str.zfill(2) + ":" + hours_minutes[1]
+    return long.drop(columns="_slot").reset_index(drop=True)
+
+
+def living_population_gu_hourly(frame: pd.DataFrame) -> pd.DataFrame:
+    """Gu living population with MOIS gu codes: add the gu name beside the code.
+
+    A code that is not a MOIS Seoul gu code stops the ingest rather than become a blank.
+    """
+    from seoul_data.geo import gu_name
+
+    codes = frame["gu_code"].str.strip()
+    names = {code: gu_name(code, "mois") for code in codes.dropna().unique()}
+    return frame.assign(gu=codes.map(names))
+
+
+def day_first_dates(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Rewrite day-first dates ('1/12/2017' = 1 December 2017) as ISO 'YYYY-MM-DD'.
+
+    The schema's date parser reads 'a/b/YYYY' month first; these files are day first.
+    """
+    frame = frame.copy()
+    for column in columns:
+        parts = frame[column].str.strip().str.extract(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+        unparsed = frame[column].notna() & parts[0].isna()
+        if unparsed.any():
+            raise ValueError(f"{column}: {frame[column][unparsed].iloc[0]!r} is not D/M/YYYY")
+        frame[column] = parts[2] + "-" + parts[1].str.zfill(2) + "-" + parts[0].str.zfill(2)
+    return frame
