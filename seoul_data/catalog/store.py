@@ -17,6 +17,9 @@ from pathlib import Path
 from seoul_data.catalog.model import CatalogError, Dataset, Version
 
 CATALOG_FILE = "catalog.sqlite"
+#: The columns of :meth:`Catalog.summaries` (and of ``sd.catalog()``).
+SUMMARY_COLUMNS = ("id", "title", "field", "publisher", "provider", "access", "loadable",
+                   "source_id", "landing_page")  # fmt: skip
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS datasets (
@@ -28,10 +31,15 @@ CREATE TABLE IF NOT EXISTS datasets (
     access TEXT NOT NULL,
     source_id TEXT NOT NULL,
     loadable INTEGER NOT NULL,
-    search_text TEXT NOT NULL,
+    landing_page TEXT NOT NULL,
     doc TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS datasets_field ON datasets (field);
+-- kept apart so that a keyword scan reads short rows, not the documents
+CREATE TABLE IF NOT EXISTS search (
+    id TEXT PRIMARY KEY REFERENCES datasets (id),
+    text TEXT NOT NULL
+);
 CREATE INDEX IF NOT EXISTS datasets_source ON datasets (source_id);
 CREATE TABLE IF NOT EXISTS versions (
     dataset_id TEXT NOT NULL REFERENCES datasets (id),
@@ -97,12 +105,16 @@ class Catalog:
 
     def upsert(self, datasets: Iterable[Dataset], db: sqlite3.Connection | None = None) -> int:
         """Insert or replace dataset metadata; return how many."""
+        datasets = list(datasets)
         rows = [_dataset_row(d) for d in datasets]
-        if db is not None:
-            db.executemany(_UPSERT, rows)
-        else:
+        search = [(d.id, _search_text(d)) for d in datasets]
+        if db is None:
             with self.transaction() as tx:
                 tx.executemany(_UPSERT, rows)
+                tx.executemany(_UPSERT_SEARCH, search)
+        else:
+            db.executemany(_UPSERT, rows)
+            db.executemany(_UPSERT_SEARCH, search)
         return len(rows)
 
     def get(self, dataset_id: str) -> Dataset:
@@ -117,41 +129,24 @@ class Catalog:
             raise CatalogError(f"unknown dataset id {dataset_id!r}{hint}")
         return Dataset.from_dict(json.loads(row[0]))
 
-    def find(
-        self,
-        *,
-        field: str | None = None,
-        keyword: str | None = None,
-        provider: str | None = None,
-        access: str | None = None,
-        loadable: bool | None = None,
-        source_id: str | None = None,
-    ) -> list[Dataset]:
-        """Datasets matching every given filter (keyword: a substring of title, description,
-        keywords, columns or publisher; provider: a substring of provider or publisher)."""
-        clauses, params = [], []
-        if field:
-            clauses.append("field = ?")
-            params.append(field)
-        if access:
-            clauses.append("access = ?")
-            params.append(access)
-        if loadable is not None:
-            clauses.append("loadable = ?")
-            params.append(int(loadable))
-        if source_id:
-            clauses.append("source_id = ?")
-            params.append(source_id)
-        if provider:
-            clauses.append("(instr(provider, ?) > 0 OR instr(publisher, ?) > 0)")
-            params += [provider, provider]
-        for word in (keyword or "").split():
-            clauses.append("instr(search_text, ?) > 0")
-            params.append(word.lower())
-        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+    def find(self, **filters) -> list[Dataset]:
+        """Datasets matching every given filter (see :meth:`summaries` for the filters)."""
+        where, params = _filters(**filters)
         with self.reading() as db:
             rows = db.execute(f"SELECT doc FROM datasets {where} ORDER BY id", params).fetchall()
         return [Dataset.from_dict(json.loads(r[0])) for r in rows]
+
+    def summaries(self, **filters) -> list[tuple]:
+        """Rows of SUMMARY_COLUMNS for the datasets matching every filter: ``field``,
+        ``keyword`` (words found in title, description, keywords, columns or publisher),
+        ``provider`` (a substring of provider or publisher), ``access``, ``loadable``,
+        ``source_id``."""
+        where, params = _filters(**filters)
+        columns = ", ".join(SUMMARY_COLUMNS)
+        with self.reading() as db:
+            return db.execute(
+                f"SELECT {columns} FROM datasets {where} ORDER BY id", params
+            ).fetchall()
 
     def count(self) -> int:
         with self.reading() as db:
@@ -205,13 +200,45 @@ class Catalog:
 
 
 _UPSERT = "INSERT OR REPLACE INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_UPSERT_SEARCH = "INSERT OR REPLACE INTO search VALUES (?, ?)"
 
 
-def _dataset_row(d: Dataset) -> tuple:
-    searchable = " ".join(
+def _filters(
+    *,
+    field: str | None = None,
+    keyword: str | None = None,
+    provider: str | None = None,
+    access: str | None = None,
+    loadable: bool | None = None,
+    source_id: str | None = None,
+) -> tuple[str, list]:
+    clauses, params = [], []
+    for column, value in (("field", field), ("access", access), ("source_id", source_id)):
+        if value:
+            clauses.append(f"{column} = ?")
+            params.append(value)
+    if loadable is not None:
+        clauses.append("loadable = ?")
+        params.append(int(loadable))
+    if provider:
+        clauses.append("(instr(provider, ?) > 0 OR instr(publisher, ?) > 0)")
+        params += [provider, provider]
+    words = (keyword or "").lower().split()
+    if words:
+        match = " AND ".join("instr(text, ?) > 0" for _ in words)
+        clauses.append(f"id IN (SELECT id FROM search WHERE {match})")
+        params += words
+    return (f"WHERE {' AND '.join(clauses)}" if clauses else ""), params
+
+
+def _search_text(d: Dataset) -> str:
+    return " ".join(
         [d.id, d.title, d.title_en, d.description, d.publisher, d.provider, *d.keywords]
         + [f"{f.name} {f.title}" for f in d.schema]
     ).lower()
+
+
+def _dataset_row(d: Dataset) -> tuple:
     return (
         d.id,
         d.field,
@@ -221,7 +248,7 @@ def _dataset_row(d: Dataset) -> tuple:
         d.access,
         d.source_id,
         int(d.loadable),
-        searchable,
+        d.landing_page,
         json.dumps(d.to_dict(), ensure_ascii=False),
     )
 
