@@ -67,7 +67,7 @@ def bench_load(work: Path, repeat: int) -> dict:
     hour = next(f.name for f in source.dataset.schema if f.name == "hour")
 
     def ours() -> pd.DataFrame:
-        return sd.load(LIVING_ID, where=f"\"{gu_code}\" = '{GANGNAM_MOIS}' AND \"{hour}\" = 8")
+        return sd.load(LIVING_ID, where=f'"{gu_code}" = \'{GANGNAM_MOIS}\' AND "{hour}" = 8')
 
     rows = (len(baseline()), len(ours()))
     if rows[0] != rows[1]:

@@ -7,8 +7,10 @@
 from __future__ import annotations
 
 import secrets
+import sys
 from pathlib import Path
 
+from hub.default_policy import default_policy
 from hub.entrances import ENTRANCES
 from hub.settings import HubSettings
 
@@ -28,6 +30,37 @@ def read_or_create_secret(path: Path, nbytes: int = 32) -> str:
     tmp.chmod(0o600)
     tmp.replace(path)
     return secret
+
+
+def services(settings: HubSettings, policy: dict) -> list[dict]:
+    """The hub-managed services: the quota admin service and the idle culler.
+
+    Each profile's idle timeout is enforced inside the server (see the spawner's args);
+    the culler (jupyterhub-idle-culler) is the backstop with the longest idle timeout."""
+    longest_idle = max((p.get("idle_timeout", 0) for p in policy["profiles"]), default=0)
+    return [
+        {
+            "name": "quota",
+            "url": f"http://127.0.0.1:{settings.quota_port}",
+            "command": [sys.executable, "-m", "hub.quota_service"],
+            "oauth_no_confirm": True,
+            "environment": {
+                "SDH_QUOTA_DB": str(settings.quota_db),
+                "SDH_DOCKER_HOST": settings.docker_host,
+                "SDH_CONTAINER_PREFIX": settings.container_prefix,
+            },
+        },
+        {
+            "name": "idle-culler",
+            "command": [
+                sys.executable,
+                "-m",
+                "jupyterhub_idle_culler",
+                f"--timeout={max(longest_idle, 600) + 600}",
+                "--cull-every=120",
+            ],
+        },  # fmt: skip
+    ]
 
 
 def configure(c, settings: HubSettings) -> None:
@@ -51,8 +84,17 @@ def configure(c, settings: HubSettings) -> None:
 
     c.JupyterHub.authenticator_class = "seoul-password"
     c.SeoulAuthenticator.accounts_db = str(settings.accounts_db)
-    # a user reaches their own server and nothing else
-    c.JupyterHub.load_roles = [{"name": "user", "scopes": ["self"]}]
+    policy = default_policy(settings)
+    c.JupyterHub.services = services(settings, policy)
+    c.JupyterHub.load_roles = [
+        # a user reaches their own server and nothing else
+        {"name": "user", "scopes": ["self"]},
+        {"name": "quota-admins", "groups": ["admin"], "scopes": ["access:services!service=quota"]},
+        {"name": "quota-service", "services": ["quota"],
+         "scopes": ["list:users", "read:servers", "delete:servers"]},
+        {"name": "idle-culler", "services": ["idle-culler"],
+         "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"]},
+    ]  # fmt: skip
 
     # after login, the Korean home page with the entrances (not an automatic spawn:
     # staff who write no code need no server)
@@ -75,6 +117,8 @@ def configure(c, settings: HubSettings) -> None:
     c.DockerSpawner.network_name = settings.network
     c.DockerSpawner.notebook_dir = HOME
     c.SeoulDockerSpawner.data_dir = str(settings.data_dir)
+    c.SeoulDockerSpawner.quota_db = str(settings.quota_db)
+    c.SeoulDockerSpawner.default_policy = policy
     c.SeoulDockerSpawner.data_mount = DATA_MOUNT
     c.DockerSpawner.volumes = {
         # named volume: survives container removal, hub restarts and image upgrades

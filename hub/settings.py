@@ -36,6 +36,8 @@ class HubSettings:
     bind_url: str = "http://127.0.0.1:8000"
     hub_port: int = 8081
     proxy_api_port: int = 8001
+    #: Loopback port of the quota admin service (/services/quota/).
+    quota_port: int = 8082
     #: SQLAlchemy URL of the hub database; empty means SQLite in ``state_dir``.
     #: Production: ``postgresql://jupyterhub@db/jupyterhub``.
     db_url: str = ""
@@ -48,6 +50,10 @@ class HubSettings:
     container_prefix: str = "sdh"
     mem_limit: str = "2G"
     cpu_limit: float = 1.0
+    #: Memory the user servers may take together (admission); empty: 80% of this host's.
+    host_mem: str = ""
+    #: GPU device ids the allocator hands out, comma-separated (e.g. "0,1"); empty: none.
+    gpus: str = ""
     #: JupyterHub spawner (entry-point name or import path); the benchmark swaps in a baseline.
     spawner_class: str = "seoul-docker"
 
@@ -71,7 +77,7 @@ class HubSettings:
     def validate(self) -> None:
         if urlparse(self.bind_url).scheme not in ("http", "https"):
             raise SettingsError(f"SDH_BIND_URL={self.bind_url!r} must start with http(s)://")
-        for name in ("hub_port", "proxy_api_port"):
+        for name in ("hub_port", "proxy_api_port", "quota_port"):
             port = getattr(self, name)
             if not 0 < port < 65536:
                 raise SettingsError(f"SDH_{name.upper()}={port} is not a port number")
@@ -79,6 +85,10 @@ class HubSettings:
             raise SettingsError(f"SDH_MEM_LIMIT={self.mem_limit!r}: use e.g. 512M or 2G")
         if self.cpu_limit <= 0:
             raise SettingsError(f"SDH_CPU_LIMIT={self.cpu_limit} must be positive")
+        if self.host_mem and not _MEMORY.match(self.host_mem):
+            raise SettingsError(f"SDH_HOST_MEM={self.host_mem!r}: use e.g. 20G")
+        if self.gpus and not re.match(r"^\d+(,\d+)*$", self.gpus):
+            raise SettingsError(f"SDH_GPUS={self.gpus!r}: device ids like 0,1")
         if not _PREFIX.match(self.container_prefix):
             raise SettingsError(
                 f"SDH_CONTAINER_PREFIX={self.container_prefix!r}: lower-case letters, digits, '-'"
@@ -87,6 +97,10 @@ class HubSettings:
     @property
     def database_url(self) -> str:
         return self.db_url or f"sqlite:///{self.state_dir / 'jupyterhub.sqlite'}"
+
+    @property
+    def quota_db(self) -> Path:
+        return self.state_dir / "quota.sqlite"
 
     @property
     def accounts_db(self) -> Path:

@@ -7,6 +7,11 @@ DockerSpawner does the container work; this subclass adds what the platform need
   with port bindings);
 - more than one thread for Docker calls, so that ten users starting or stopping at once do
   not queue behind each other;
+- quotas: the profiles of the quota policy (hub/quota_policy.py) are the only choice in the
+  spawn form and the REST API; every spawn re-checks the choice against the policy in force,
+  admits it against the host's memory and hands out GPU device ids (hub/quota_store.py);
+- a quota'd server starts at full speed: the CPU quota is applied with ``docker update`` as
+  soon as the server answers, before the hub hands it to the user;
 - data access at the mount: the user's groups go to ``SEOUL_DATA_GROUPS``, and restricted
   datasets their groups may not read are not in the container at all;
 - spawn failures that staff can read: a missing image or an unreachable Docker engine become
@@ -15,17 +20,23 @@ DockerSpawner does the container work; this subclass adds what the platform need
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import docker.errors
+import docker.types
 import requests.exceptions
 from dockerspawner import DockerSpawner
 from jupyterhub.spawner import SpawnException
-from jupyterhub.utils import random_port
-from traitlets import Integer, Unicode, default
+from jupyterhub.utils import random_port, url_path_join, wait_for_http_server
+from traitlets import Bool, Dict, Integer, Unicode, default
 
+from hub.profiles_form import render_form
+from hub.quota_policy import Policy, Profile
+from hub.quota_store import QuotaRefused, QuotaStore
 from seoul_data.access import GROUPS_VARIABLE, may_read
 from seoul_data.catalog import Catalog
 from seoul_data.catalog.store import CATALOG_FILE
@@ -71,6 +82,34 @@ class SeoulDockerSpawner(DockerSpawner):
 
     data_mount = Unicode("/srv/data", config=True, help="Where the data directory is mounted.")
 
+    quota_db = Unicode(
+        "",
+        config=True,
+        help="""Path of the quota store (SQLite) shared with the quota admin service.
+
+        Empty: no quota policy; the plain ``cpu_limit``/``mem_limit`` apply to everyone.
+        Example: ``c.SeoulDockerSpawner.quota_db = "/srv/seoul-data-hub/state/quota.sqlite"``.
+        """,
+    )
+    default_policy = Dict(
+        config=True,
+        help="Policy document put in force when the quota store has none yet (first start).",
+    )
+    fast_start = Bool(
+        True,
+        config=True,
+        help="""Start the server without its CPU quota and apply the quota with ``docker
+        update`` as soon as the server answers, before the user gets it.
+
+        The server's own start-up (Python imports, extensions) then is not throttled: a
+        0.5-CPU server starts as fast as an unlimited one, and runs limited from its first
+        request on.
+        """,
+    )
+
+    #: The profile this server runs with, decided in apply_user_options.
+    profile: Profile | None = None
+    gpu_devices: tuple[str, ...] = ()
     _threaded_executor: ThreadPoolExecutor | None = None
 
     @property
@@ -106,12 +145,136 @@ class SeoulDockerSpawner(DockerSpawner):
         groups = self.data_groups
         return [d.id for d in catalog.find(access="restricted") if not may_read(d, groups)]
 
+    # quotas
+
+    def quota_store(self) -> QuotaStore | None:
+        return QuotaStore(self.quota_db) if self.quota_db else None
+
+    def policy(self) -> Policy | None:
+        store = self.quota_store()
+        return store.ensure_policy(self.default_policy) if store else None
+
+    def allowed_profiles(self) -> list[Profile]:
+        policy = self.policy()
+        return policy.profiles_for(self.user.name, self.data_groups) if policy else []
+
+    @default("options_form")
+    def _default_options_form(self):
+        if not self.quota_db:
+            return ""
+        return lambda spawner: render_form(spawner.allowed_profiles())
+
+    @default("options_from_form")
+    def _default_options_from_form(self):
+        return lambda form: {"profile": form.get("profile", [""])[0]}
+
+    @default("apply_user_options")
+    def _default_apply_user_options(self):
+        return SeoulDockerSpawner._apply_profile
+
+    def _apply_profile(self, user_options: dict) -> None:
+        """Check ``user_options`` against the policy in force and set this server's limits.
+
+        Only ``{"profile": slug}`` is accepted, and only a profile the user may use now:
+        stored options from an earlier spawn are checked again."""
+        policy = self.policy()
+        if policy is None:
+            if user_options:
+                raise _refused("이 서버에서는 선택 항목을 받지 않습니다.", "user-options")
+            return
+        unknown = sorted(set(user_options) - {"profile"})
+        if unknown:
+            raise _refused(f"허용되지 않은 선택 항목입니다: {', '.join(map(str, unknown))[:80]}",
+                           "user-options")  # fmt: skip
+        allowed = policy.profiles_for(self.user.name, self.data_groups)
+        if not allowed:
+            raise _refused("사용할 수 있는 자원 프로필이 없습니다. 관리자에게 문의해 주세요.",
+                           "no-profile", status=403)  # fmt: skip
+        slug = user_options.get("profile") or allowed[0].slug
+        chosen = next((p for p in allowed if p.slug == slug), None)
+        if chosen is None:
+            shown = slug if isinstance(slug, str) and slug.isprintable() else "?"
+            raise _refused(
+                f"'{shown[:40]}' 프로필은 사용할 수 없습니다. 사용 가능:"
+                f" {', '.join(p.name for p in allowed)}",
+                "profile-not-allowed",
+                status=403,
+            )
+        self.profile = chosen
+        self.cpu_limit = chosen.cpu
+        self.mem_limit = chosen.mem
+
+    def running_containers(self) -> dict[str, dict]:
+        """The platform's running user containers: user → profile, limits, GPUs."""
+        found = {}
+        for container in self.client.containers(filters={"label": "org.seoul-data-hub.user"}):
+            labels = container["Labels"]
+            if not container["Names"][0].lstrip("/").startswith(f"{self.prefix}-"):
+                continue
+            details = self.client.inspect_container(container["Id"])["HostConfig"]
+            period = details.get("CpuPeriod") or 100_000
+            found[labels["org.seoul-data-hub.user"]] = {
+                "profile": labels.get("org.seoul-data-hub.profile", ""),
+                "cpu": (details.get("CpuQuota") or 0) / period,
+                "mem": details.get("Memory") or 0,
+                "gpus": [g for g in labels.get("org.seoul-data-hub.gpus", "").split(",") if g],
+            }
+        return found
+
+    async def _open_session(self) -> None:
+        """Admit this server and take its GPUs, or refuse with the reason."""
+        store, policy = self.quota_store(), self.policy()
+        if store is None or self.profile is None:
+            return
+        # what runs is the truth: the store may predate a hub restart or be new
+        store.reconcile(await asyncio.wrap_future(self.executor.submit(self.running_containers)))
+        try:
+            session = store.open_session(
+                self.user.name, self.data_groups, self.profile,
+                host_mem=policy.host.mem, gpu_inventory=policy.host.gpus,
+            )  # fmt: skip
+        except QuotaRefused as e:
+            raise _refused(str(e), e.reason, status=503) from None
+        self.gpu_devices = session.gpus
+        self.log.info("%s's server: profile %s, GPUs %s", self.user.name, self.profile.slug,
+                      ",".join(session.gpus) or "none")  # fmt: skip
+
+    def get_args(self):
+        args = super().get_args()
+        if self.profile is not None and self.profile.idle_timeout:
+            # the server stops itself after the profile's idle time (jupyter_server's own
+            # culling); the hub's idle culler is the backstop for servers that do not
+            idle = self.profile.idle_timeout
+            args += [
+                f"--ServerApp.shutdown_no_activity_timeout={idle}",
+                f"--MappingKernelManager.cull_idle_timeout={idle}",
+                "--MappingKernelManager.cull_interval=60",
+            ]
+        return args
+
     def get_env(self):
         env = super().get_env()
         env[GROUPS_VARIABLE] = ",".join(sorted(self.data_groups))
         return env
 
+    def _merge_into(self, name: str, extra: dict) -> None:
+        """Set trait ``name`` to its configured value plus ``extra`` (for this start only)."""
+        configured = self.__dict__.setdefault("_configured", {}).setdefault(
+            name, getattr(self, name)
+        )
+        setattr(self, name, _merged(configured, extra))
+
     async def create_object(self):
+        labels = {"org.seoul-data-hub.user": self.user.name}
+        if self.profile is not None:
+            labels["org.seoul-data-hub.profile"] = self.profile.slug
+        if self.gpu_devices:
+            labels["org.seoul-data-hub.gpus"] = ",".join(self.gpu_devices)
+        self._merge_into("extra_create_kwargs", {"labels": labels})
+        if self.gpu_devices:
+            requests_ = [docker.types.DeviceRequest(device_ids=list(self.gpu_devices),
+                                                    capabilities=[["gpu"]])]  # fmt: skip
+            self._merge_into("extra_host_config", {"device_requests": requests_})
         hidden = self.hidden_datasets()
         if hidden:
             self.log.info("Hiding %d restricted dataset(s) from %s", len(hidden), self.user.name)
@@ -119,16 +282,15 @@ class SeoulDockerSpawner(DockerSpawner):
                 f"{self.data_mount}/{DATASETS_DIR}/{dataset_id}": "ro,size=4k,mode=0555"
                 for dataset_id in hidden
             }
-            configured = self.extra_host_config
-
-            async def with_hidden_data(spawner):
-                base = spawner._eval_if_callable(configured)
-                if inspect.isawaitable(base):
-                    base = await base
-                return {**base, "tmpfs": {**base.get("tmpfs", {}), **tmpfs}}
-
-            self.extra_host_config = with_hidden_data
-        return await super().create_object()
+            self._merge_into("extra_host_config", {"tmpfs": tmpfs})
+        if not (self.fast_start and self.cpu_limit):
+            return await super().create_object()
+        # created without its CPU quota; start() applies it once the server answers
+        cpu_limit, self.cpu_limit = self.cpu_limit, None
+        try:
+            return await super().create_object()
+        finally:
+            self.cpu_limit = cpu_limit
 
     async def start(self):
         if self.uses_host_network:
@@ -136,9 +298,43 @@ class SeoulDockerSpawner(DockerSpawner):
             self.ip = self.loopback_ip
             self.port = random_port()
         try:
-            return await super().start()
+            with self._docker_failures_for_staff():
+                await self._open_session()
+                ip, port = await super().start()
+                if self.fast_start and self.cpu_limit:
+                    await self._apply_cpu_quota_when_up(ip, port)
+        except BaseException:
+            if self.quota_db:
+                self.quota_store().close_sessions(self.user.name)
+            raise
+        return ip, port
+
+    async def stop(self, now=False):
+        try:
+            await super().stop(now=now)
+        finally:
+            if self.quota_db:
+                self.quota_store().close_sessions(self.user.name)
+
+    async def _apply_cpu_quota_when_up(self, ip: str, port: int) -> None:
+        """Wait for the server to answer (at most ``http_timeout``), then limit its CPU."""
+        url = f"http://{ip}:{port}" + url_path_join(self.server.base_url, "api")
+        try:
+            await wait_for_http_server(url, timeout=self.http_timeout)
+        except TimeoutError:
+            self.log.warning("%s's server did not answer; limiting its CPU now", self.user.name)
+        period = 100_000
+        await self.docker("update_container", self.container_id,
+                          cpu_period=period, cpu_quota=int(self.cpu_limit * period))  # fmt: skip
+        self.log.info("%s's server: CPU quota %s applied", self.user.name, self.cpu_limit)
+
+    @contextmanager
+    def _docker_failures_for_staff(self):
+        """Turn a missing image or an unreachable engine into a message for staff."""
+        try:
+            yield
         except docker.errors.ImageNotFound as e:
-            raise SpawnException(
+            raise StaffSpawnException(
                 f"서버 이미지 '{self.image}'가 이 서버에 없습니다. 관리자에게 문의해 주세요.",
                 reason="image-missing",
                 log_message=f"Image {self.image!r} missing for {self.user.name}: {e}"
@@ -148,7 +344,7 @@ class SeoulDockerSpawner(DockerSpawner):
         except (docker.errors.DockerException, requests.exceptions.ConnectionError) as e:
             if not _engine_unreachable(e):
                 raise
-            raise SpawnException(
+            raise StaffSpawnException(
                 "컨테이너 엔진(Docker)에 연결할 수 없어 서버를 시작하지 못했습니다."
                 " 잠시 후 다시 시도하거나 관리자에게 문의해 주세요.",
                 reason="docker-unreachable",
@@ -172,3 +368,38 @@ def _engine_unreachable(error: Exception) -> bool:
     return isinstance(cause, requests.exceptions.ConnectionError) or (
         isinstance(error, docker.errors.DockerException) and "Connection" in str(error)
     )
+
+
+class StaffSpawnException(SpawnException):
+    """A SpawnException whose user message (Korean) is what every page shows.
+
+    JupyterHub's spawn-form page shows ``jupyterhub_message`` or else ``str(e)``, which for
+    SpawnException is the log message: keep the log's detail off the user's screen."""
+
+    @property
+    def jupyterhub_message(self) -> str:
+        return self.message
+
+
+def _refused(message: str, reason: str, status: int = 400) -> SpawnException:
+    return StaffSpawnException(message, reason=reason, status_code=status)
+
+
+def _merged(configured, extra: dict):
+    """``configured`` (a dict or DockerSpawner's callable form) with ``extra`` merged in."""
+
+    async def merged(spawner):
+        base = spawner._eval_if_callable(configured) if callable(configured) else configured
+        if inspect.isawaitable(base):
+            base = await base
+        base = dict(base or {})
+        for key, value in extra.items():
+            if isinstance(value, dict) and isinstance(base.get(key), dict):
+                base[key] = {**base[key], **value}
+            elif isinstance(value, list) and isinstance(base.get(key), list):
+                base[key] = base[key] + value
+            else:
+                base[key] = value
+        return base
+
+    return merged

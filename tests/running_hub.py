@@ -44,6 +44,7 @@ def hub_settings_for(tmp: Path, **overrides) -> HubSettings:
         bind_url=f"http://127.0.0.1:{free_port()}",
         hub_port=free_port(),
         proxy_api_port=free_port(),
+        quota_port=free_port(),
         docker_host=DOCKER_HOST,
         container_prefix=f"sdht{os.getpid()}x{next(_counter)}",
         mem_limit="1G",

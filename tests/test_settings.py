@@ -63,7 +63,14 @@ def test_deny_by_default_and_external_proxy(tmp_path):
     c = _configured(tmp_path, SDH_DB_URL="postgresql://hub@db/hub")
     assert c.JupyterHub.authenticator_class == "seoul-password"
     assert "allow_all" not in c.Authenticator
-    assert c.JupyterHub.load_roles == [{"name": "user", "scopes": ["self"]}]
+    assert c.JupyterHub.load_roles[0] == {"name": "user", "scopes": ["self"]}
+    quota_admins = next(r for r in c.JupyterHub.load_roles if r["name"] == "quota-admins")
+    assert quota_admins == {
+        "name": "quota-admins",
+        "groups": ["admin"],
+        "scopes": ["access:services!service=quota"],
+    }
+    assert {s["name"] for s in c.JupyterHub.services} == {"quota", "idle-culler"}
     assert c.JupyterHub.db_url == "postgresql://hub@db/hub"
     assert c.ConfigurableHTTPProxy.should_start is False
     token_file = tmp_path / "state" / "proxy_token"

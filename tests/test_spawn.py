@@ -48,7 +48,12 @@ def servers(running_hub, sessions):
     response = running_hub.api(alice_token, "POST", "/users/alice/server")
     assert response.status_code in (201, 202), response.text
     bob_session = sessions["bob"][0]
-    page = bob_session.get(f"{running_hub.url}/hub/spawn")
+    form = bob_session.get(f"{running_hub.url}/hub/spawn")
+    assert "자원 프로필 선택" in form.text and 'value="analysis"' in form.text
+    page = bob_session.post(
+        f"{running_hub.url}/hub/spawn",
+        data={"profile": "basic", "_xsrf": bob_session.cookies.get("_xsrf", "")},
+    )
     assert page.status_code == 200
     for name in ("alice", "bob"):
         running_hub.wait_ready(sessions[name][1], name)
@@ -194,7 +199,8 @@ def test_spawn_failure_is_clear_and_hub_keeps_serving(
     assert message in response.json()["message"]
     assert logged in hub.hub_log()
     # through the web flow: the page says it in Korean
-    page = hub.login("bob").get(f"{hub.url}/hub/spawn")
+    bob = hub.login("bob")
+    page = bob.post(f"{hub.url}/hub/spawn", data={"_xsrf": bob.cookies.get("_xsrf", "")})
     assert message in page.text, page.text[-3000:]
     # and everybody else is still served
     carol = hub.login("carol")

@@ -1,0 +1,270 @@
+"""The quota service's own store (SQLite): policy versions, audit log, server sessions.
+
+Not the hub's database: the spawner and the quota admin service share this file. A server
+session row is open while the server runs; it carries the limits and GPU devices granted,
+so usage (CPU-, memory-, GPU-hours) and the GPU allocator both read it, and every write
+that hands out something scarce runs in one ``BEGIN IMMEDIATE`` transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from hub.quota_policy import Policy, PolicyError, parse_policy
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS policy (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    document TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    created REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    time REAL NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target TEXT NOT NULL,
+    before TEXT,
+    after TEXT
+);
+CREATE TABLE IF NOT EXISTS sessions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    user TEXT NOT NULL,
+    groups TEXT NOT NULL,
+    profile TEXT NOT NULL,
+    cpu REAL NOT NULL,
+    mem INTEGER NOT NULL,
+    gpus TEXT NOT NULL,
+    started REAL NOT NULL,
+    stopped REAL
+);
+CREATE INDEX IF NOT EXISTS sessions_open ON sessions (stopped);
+"""
+
+
+class QuotaRefused(Exception):
+    """A spawn the policy does not allow; the message is for the user (Korean)."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        self.reason = reason
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Session:
+    id: int
+    user: str
+    groups: tuple[str, ...]
+    profile: str
+    cpu: float
+    mem: int
+    gpus: tuple[str, ...]
+    started: float
+    stopped: float | None
+
+
+class QuotaStore:
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(self.path)
+        try:
+            db.executescript(_SCHEMA)
+        finally:
+            db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            yield db
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+        finally:
+            db.close()
+
+    # policy
+
+    def policy(self, default: dict | None = None) -> Policy:
+        """The policy in force (the latest accepted one, or ``default`` if none yet)."""
+        with self.transaction() as db:
+            row = db.execute("SELECT document FROM policy ORDER BY id DESC LIMIT 1").fetchone()
+        if row is None:
+            if default is None:
+                raise PolicyError("policy", "no policy has been set")
+            return parse_policy(default)
+        return parse_policy(json.loads(row[0]))
+
+    def set_policy(self, document: dict, actor: str) -> Policy:
+        """Check and put a policy in force, recording before → after in the audit log.
+
+        A document that fails the check raises PolicyError and changes nothing."""
+        policy = parse_policy(document)
+        normalised = json.dumps(policy.to_document(), ensure_ascii=False, sort_keys=True)
+        with self.transaction() as db:
+            row = db.execute("SELECT document FROM policy ORDER BY id DESC LIMIT 1").fetchone()
+            before = row[0] if row else None
+            if before == normalised:
+                return policy
+            db.execute(
+                "INSERT INTO policy (document, actor, created) VALUES (?, ?, ?)",
+                (normalised, actor, time.time()),
+            )
+            self._audit(db, actor, "policy.set", "policy", before, normalised)
+        return policy
+
+    def ensure_policy(self, document: dict) -> Policy:
+        """Put ``document`` in force if no policy exists yet (first start)."""
+        with self.transaction() as db:
+            exists = db.execute("SELECT 1 FROM policy LIMIT 1").fetchone()
+        return self.policy() if exists else self.set_policy(document, actor="system")
+
+    # audit
+
+    def audit(self, actor: str, action: str, target: str, before=None, after=None) -> None:
+        with self.transaction() as db:
+            self._audit(db, actor, action, target, before, after)
+
+    def _audit(self, db, actor, action, target, before, after) -> None:
+        db.execute(
+            "INSERT INTO audit (time, actor, action, target, before, after)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (time.time(), actor, action, target, _text(before), _text(after)),
+        )
+
+    def audit_log(self, limit: int = 200) -> list[dict]:
+        with self.transaction() as db:
+            rows = db.execute(
+                "SELECT time, actor, action, target, before, after FROM audit"
+                " ORDER BY id DESC LIMIT ?",
+                (limit,),
+            ).fetchall()
+        keys = ("time", "actor", "action", "target", "before", "after")
+        return [dict(zip(keys, row, strict=True)) for row in rows]
+
+    # sessions
+
+    def open_session(
+        self,
+        user: str,
+        groups: set[str],
+        profile,
+        *,
+        host_mem: int,
+        gpu_inventory: tuple[str, ...],
+    ) -> Session:
+        """Admit a server and hand it its GPUs, atomically; raise QuotaRefused if it does
+        not fit (memory of running servers, free GPUs). Any open session of the same user
+        is closed first (a server that died without a stop)."""
+        now = time.time()
+        with self.transaction() as db:
+            db.execute("UPDATE sessions SET stopped = ? WHERE user = ? AND stopped IS NULL",
+                       (now, user))  # fmt: skip
+            running = db.execute(
+                "SELECT coalesce(sum(mem), 0) FROM sessions WHERE stopped IS NULL"
+            ).fetchone()[0]
+            if running + profile.mem > host_mem:
+                free = max(host_mem - running, 0) / 2**30
+                raise QuotaRefused(
+                    f"서버 메모리 여유가 부족합니다 (요청 {profile.mem / 2**30:.1f} GiB,"
+                    f" 남은 용량 {free:.1f} GiB). 잠시 후 다시 시도하거나 더 작은 프로필을"
+                    " 선택해 주세요.",
+                    reason="capacity",
+                )
+            devices: tuple[str, ...] = ()
+            if profile.gpus:
+                used = set()
+                for (gpus,) in db.execute("SELECT gpus FROM sessions WHERE stopped IS NULL"):
+                    used.update(json.loads(gpus))
+                free_gpus = [g for g in gpu_inventory if g not in used]
+                if len(free_gpus) < profile.gpus:
+                    raise QuotaRefused(
+                        f"지금은 사용할 수 있는 GPU가 없습니다 (요청 {profile.gpus}개,"
+                        f" 사용 가능 {len(free_gpus)}개). GPU가 반납되면 다시 시도해 주세요.",
+                        reason="gpu-exhausted",
+                    )
+                devices = tuple(free_gpus[: profile.gpus])
+            cursor = db.execute(
+                "INSERT INTO sessions (user, groups, profile, cpu, mem, gpus, started)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (user, json.dumps(sorted(groups)), profile.slug, profile.cpu, profile.mem,
+                 json.dumps(list(devices)), now),
+            )  # fmt: skip
+            session_id = cursor.lastrowid
+        return Session(session_id, user, tuple(sorted(groups)), profile.slug, profile.cpu,
+                       profile.mem, devices, now, None)  # fmt: skip
+
+    def close_sessions(self, user: str) -> int:
+        """End the user's open sessions (the server stopped); return how many."""
+        with self.transaction() as db:
+            return db.execute(
+                "UPDATE sessions SET stopped = ? WHERE user = ? AND stopped IS NULL",
+                (time.time(), user),
+            ).rowcount
+
+    def reconcile(self, running: dict[str, dict]) -> None:
+        """Make open sessions match the containers that run (after a hub restart, or a
+        lost store): close those whose container is gone, and adopt running containers
+        that have no open session, with the limits and GPUs they carry.
+
+        running: user → {"profile", "cpu", "mem", "gpus"} read from the containers."""
+        now = time.time()
+        with self.transaction() as db:
+            open_users = {u for (u,) in db.execute(
+                "SELECT user FROM sessions WHERE stopped IS NULL")}  # fmt: skip
+            for user in open_users - set(running):
+                db.execute("UPDATE sessions SET stopped = ? WHERE user = ? AND stopped IS NULL",
+                           (now, user))  # fmt: skip
+            for user in set(running) - open_users:
+                found = running[user]
+                db.execute(
+                    "INSERT INTO sessions (user, groups, profile, cpu, mem, gpus, started)"
+                    " VALUES (?, '[]', ?, ?, ?, ?, ?)",
+                    (user, found["profile"], found["cpu"], found["mem"],
+                     json.dumps(list(found["gpus"])), now),
+                )  # fmt: skip
+                self._audit(db, "system", "session.adopted", user, None, found)
+
+    def sessions(self, *, open_only: bool = False, since: float = 0,
+                 until: float | None = None) -> list[Session]:  # fmt: skip
+        """Sessions overlapping [since, until) (all open ones with ``open_only``)."""
+        query = "SELECT * FROM sessions WHERE (stopped IS NULL OR stopped > ?)"
+        params: list = [since]
+        if until is not None:
+            query += " AND started < ?"
+            params.append(until)
+        if open_only:
+            query += " AND stopped IS NULL"
+        with self.transaction() as db:
+            rows = db.execute(query + " ORDER BY id", params).fetchall()
+        return [
+            Session(
+                r[0],
+                r[1],
+                tuple(json.loads(r[2])),
+                r[3],
+                r[4],
+                r[5],
+                tuple(json.loads(r[6])),
+                r[7],
+                r[8],
+            )  # fmt: skip
+            for r in rows
+        ]
+
+
+def _text(value) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)

@@ -1,0 +1,72 @@
+"""Usage accounting: CPU-, memory- and GPU-hours from server sessions and their limits.
+
+A session counts from start to stop (or to now while it runs), clipped to the period
+asked for, times the limits it was granted: the quota a user held, not what the
+processes happened to use.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+from collections import defaultdict
+from datetime import UTC, datetime
+
+from hub.quota_store import Session
+
+COLUMNS = ("name", "sessions", "hours", "cpu_hours", "mem_gib_hours", "gpu_hours")
+
+
+def month_bounds(month: str) -> tuple[float, float]:
+    """Start and end (epoch seconds, UTC) of a month given as ``YYYY-MM``."""
+    try:
+        start = datetime.strptime(month, "%Y-%m").replace(tzinfo=UTC)
+    except ValueError:
+        raise ValueError(f"month {month!r}: use YYYY-MM, e.g. 2026-11") from None
+    end = (
+        start.replace(year=start.year + 1, month=1)
+        if start.month == 12
+        else start.replace(month=start.month + 1)
+    )
+    return start.timestamp(), end.timestamp()
+
+
+def usage(
+    sessions: list[Session], start: float, end: float, *, by: str = "user", now: float | None = None
+) -> list[dict]:
+    """Totals per user (``by="user"``) or per group (``by="group"``) within [start, end).
+
+    A session of a user in two groups counts fully for each group."""
+    now = time.time() if now is None else now
+    totals: dict[str, dict] = defaultdict(lambda: dict.fromkeys(COLUMNS[1:], 0.0))
+    for session in sessions:
+        begin = max(session.started, start)
+        finish = min(session.stopped if session.stopped is not None else now, end)
+        if finish <= begin:
+            continue
+        hours = (finish - begin) / 3600
+        keys = [session.user] if by == "user" else list(session.groups) or ["(그룹 없음)"]
+        for key in keys:
+            row = totals[key]
+            row["sessions"] += 1
+            row["hours"] += hours
+            row["cpu_hours"] += hours * session.cpu
+            row["mem_gib_hours"] += hours * session.mem / 2**30
+            row["gpu_hours"] += hours * len(session.gpus)
+    return [
+        {"name": name, **{k: round(v, 3) if k != "sessions" else int(v) for k, v in row.items()}}
+        for name, row in sorted(totals.items())
+    ]
+
+
+def to_csv(rows: list[dict], key_title: str) -> str:
+    """CSV (UTF-8 with BOM, so that Excel reads the Korean) of usage rows."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow([key_title, "서버 수", "사용 시간(h)", "CPU 시간(core·h)", "메모리(GiB·h)",
+                     "GPU 시간(GPU·h)"])  # fmt: skip
+    for row in rows:
+        writer.writerow([row[c] for c in COLUMNS])
+    return out.getvalue()
