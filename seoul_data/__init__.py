@@ -10,9 +10,9 @@ The same functions serve notebooks, dashboards, the CLI and the hub's services.
 from __future__ import annotations
 
 from seoul_data import geo
-from seoul_data.population_hall import indicator, indicators
 from seoul_data.load import catalog, describe, load, sql
 from seoul_data.paths import data_dir
+from seoul_data.population_hall import indicator, indicators
 
 __version__ = "0.1.0"
 

@@ -2,7 +2,7 @@
 
     seoul-data ingest --bundled [--only ID ...]     the real files bundled in data/
     seoul-data ingest --spec SPEC.toml [--only ID]  datasets declared in a spec file
-    seoul-data ingest --seoul-api SERVICE --dataset ID [--filter F ...]
+    seoul-data ingest --spec SPEC.toml --seoul-api SERVICE --dataset ID [--filter F ...]
     seoul-data import-catalog [--full]              data.go.kr catalogue entries
     seoul-data catalog [--field F] [--keyword K] [--json]
     seoul-data describe ID
@@ -69,13 +69,20 @@ def _ingest(args) -> None:
 
 
 def _ingest_seoul_api(args) -> None:
-    from seoul_data.collectors.seoul_open_api import collect_seoul
+    from seoul_data.collectors import collect_seoul
 
     key = os.environ.get(args.key_env)
     if not key:
         raise IngestError(f"set the API key in the environment variable {args.key_env}")
-    store = Catalog(data_dir())
-    dataset = store.get(args.dataset)
+    if not args.dataset:
+        raise IngestError("--seoul-api needs --dataset ID (declared in --spec or the catalog)")
+    if args.spec:
+        declared = {s.dataset.id: s.dataset for s in load_specs(Path(args.spec))}
+        if args.dataset not in declared:
+            raise IngestError(f"{args.spec} declares no dataset {args.dataset!r}")
+        dataset = declared[args.dataset]
+    else:
+        dataset = Catalog(data_dir()).get(args.dataset)
     collected = collect_seoul(args.seoul_api, key, base_url=args.base_url, filters=args.filter)
     result = ingest(
         dataset, data_dir=data_dir(), frame=collected.frame, provenance=collected.source
@@ -122,8 +129,10 @@ def _parser() -> argparse.ArgumentParser:
     ingest_ = commands.add_parser("ingest", help="collect data into new dataset versions")
     source = ingest_.add_mutually_exclusive_group(required=True)
     source.add_argument("--bundled", action="store_true", help="the real files in data/")
-    source.add_argument("--spec", help="a TOML file declaring datasets and their files")
-    source.add_argument("--seoul-api", metavar="SERVICE", help="a Seoul Open Data Plaza service")
+    source.add_argument("--spec", help="a TOML file declaring datasets (and their files)")
+    ingest_.add_argument(
+        "--seoul-api", metavar="SERVICE", help="collect from a Seoul Open Data Plaza service"
+    )
     ingest_.add_argument("--only", nargs="+", metavar="ID", help="just these datasets")
     ingest_.add_argument("--dataset", help="catalog dataset to ingest an API service into")
     ingest_.add_argument("--filter", nargs="*", default=[], help="API path filters")

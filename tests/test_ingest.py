@@ -297,3 +297,58 @@ def test_boundaries_load_as_geodataframes(data_dir):
         shapes[row.sgg].contains(row.geometry.representative_point()) for row in dong.itertuples()
     ]
     assert all(inside)
+
+
+def test_cli_collects_from_the_seoul_api_into_a_new_version(data_dir, tmp_path):
+    from tests.fake_open_apis import SEOUL_KEY, FakeOpenApis
+
+    spec = tmp_path / "api.toml"
+    spec.write_text(
+        '[[datasets]]\nid = "test.spop"\ntitle = "행정동 생활인구 (API)"\nfield = "인구/가구"\n'
+        'file = ""\nschema = [\n'
+        '  { name = "STDR_DE_ID", type = "date", role = "date" },\n'
+        '  { name = "TMZON_PD_SE", type = "integer" },\n'
+        '  { name = "ADSTRD_CODE_SE", role = "dong_code", code_system = "mois" },\n'
+        '  { name = "TOT_LVPOP_CO", type = "number", unit = "명" },\n]\n',
+        encoding="utf-8",
+    )
+    with FakeOpenApis() as fake:
+        result = subprocess.run(
+            [sys.executable, "-m", "seoul_data.cli", "--data-dir", str(data_dir), "ingest",
+             "--spec", str(spec), "--seoul-api", "SPOP_LOCAL_RESD_DONG", "--dataset", "test.spop",
+             "--base-url", fake.url],
+            capture_output=True, text=True, env={**os.environ, "SEOUL_API_KEY": SEOUL_KEY},
+        )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "test.spop: 2,352 rows, version 1 (new version)" in result.stdout
+    frame = sd.load("test.spop", where="TMZON_PD_SE = 8")
+    assert len(frame) == 98 and frame["TOT_LVPOP_CO"].gt(0).all()
+    assert sd.describe("test.spop")["versions"][0]["rows"] == 2352
+    assert SEOUL_KEY not in (data_dir / "catalog.sqlite").read_bytes().decode("utf-8", "replace")
+
+
+def test_parquet_and_json_sources(data_dir, tmp_path):
+    frame = pd.DataFrame({"gu": ["종로구", "중구"], "count": [3, 4]})
+    frame.to_parquet(tmp_path / "counts.parquet")
+    ingest(COUNTS, data_dir=data_dir, path=tmp_path / "counts.parquet")
+    assert sd.load("test.counts")["count"].tolist() == [3, 4]
+    (tmp_path / "counts.json").write_text(
+        '{"rows": [{"gu": "용산구", "count": "7"}]}', encoding="utf-8"
+    )
+    ingest(COUNTS, data_dir=data_dir, path=tmp_path / "counts.json",
+           read_options={"record_path": "rows"})  # fmt: skip
+    assert sd.load("test.counts").to_dict("records") == [{"gu": "용산구", "count": 7}]
+
+
+def test_every_bundled_dataset_loads_with_its_schema(data_dir):
+    from seoul_data.sources import ingest_bundled
+
+    results = ingest_bundled(data_dir)
+    assert len(results) == len(sources()) >= 40
+    for source, result in zip(sources(), results, strict=True):
+        frame = sd.load(source.dataset.id, limit=5)
+        declared = [f.name for f in source.dataset.schema]
+        assert [c for c in frame.columns if not c.endswith("__suppressed")] == [
+            c for c in declared if c != "geometry"
+        ] or type(frame).__name__ == "GeoDataFrame", source.dataset.id
+        assert result.version.rows > 0, source.dataset.id

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from seoul_data.population_hall.model import KEY_COLUMNS, Table
 from seoul_data.load import load
+from seoul_data.population_hall.model import KEY_COLUMNS, Table
 
 #: Key columns plus the dataset ids each row's values come from.
 ROW_COLUMNS = [*KEY_COLUMNS, "datasets"]
