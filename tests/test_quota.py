@@ -1,0 +1,216 @@
+"""Quotas end to end: real hub, real proxy, the quota admin service, real containers."""
+
+from __future__ import annotations
+
+import html
+import time
+
+import docker
+import pytest
+import requests
+
+from tests.running_hub import RunningHub, hub_settings_for, run_code
+
+pytestmark = pytest.mark.docker
+GIB = 2**30
+POLICY = {
+    "profiles": [
+        {"slug": "basic", "name": "기본", "description": "가벼운 분석", "cpu": 0.5, "mem": "1G",
+         "idle_timeout": 3600},
+        {"slug": "analysis", "name": "분석", "description": "큰 분석", "cpu": 1, "mem": "1536M"},
+        {"slug": "gpu", "name": "GPU", "description": "딥러닝", "cpu": 1, "mem": "512M",
+         "gpus": 1},
+    ],
+    "grants": {"staff": ["basic"], "analyst": ["basic", "analysis", "gpu"],
+               "admin": ["basic", "analysis", "gpu"]},
+    "users": {},
+    "host": {"cpus": 2, "mem": "3G", "gpus": ["0"]},
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def hub(request, tmp_path_factory, docker_engine):
+    hub = RunningHub(hub_settings_for(tmp_path_factory.mktemp("quota")))
+    hub.add_user("alice", "analyst")
+    hub.add_user("dave", "analyst")
+    hub.add_user("carol", "staff")
+    hub.add_user("boss", "admin", admin=True)
+    hub.start()
+    yield hub
+    from tests.conftest import _failed_modules
+
+    hub.clean_up(show_logs=request.module.__name__ in _failed_modules)
+
+
+@pytest.fixture(scope="module")
+def tokens(hub):
+    return {name: hub.token(hub.login(name), name) for name in ("alice", "dave", "carol", "boss")}
+
+
+def service(hub: RunningHub, token: str, method: str, path: str, **kwargs) -> requests.Response:
+    return requests.request(
+        method, f"{hub.url}/services/quota/{path}",
+        headers={"Authorization": f"token {token}"}, timeout=30, **kwargs,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def policy(hub, tokens):
+    """The test policy, put in force by the admin through the service's REST API."""
+    deadline = time.monotonic() + 30
+    while True:  # the hub starts its managed services, and routes them, after itself
+        response = service(hub, tokens["boss"], "PUT", "api/policy", json=POLICY)
+        if "json" in response.headers.get("Content-Type", "") or time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def spawn(hub, token, name, **options) -> requests.Response:
+    return hub.api(token, "POST", f"/users/{name}/server", json=options)
+
+
+def stop(hub, token, name) -> None:
+    hub.api(token, "DELETE", f"/users/{name}/server")
+    deadline = time.monotonic() + 60
+    while hub.api(token, "GET", f"/users/{name}").json()["servers"]:
+        assert time.monotonic() < deadline, f"{name}'s server did not stop"
+        time.sleep(0.3)
+
+
+def test_only_admins_reach_the_quota_service(hub, tokens, policy):
+    for name in ("alice", "carol"):
+        assert service(hub, tokens[name], "GET", "api/policy").status_code == 403
+        assert service(hub, tokens[name], "PUT", "api/policy", json=POLICY).status_code == 403
+    page = hub.login("boss").get(f"{hub.url}/services/quota/")
+    assert page.status_code == 200 and "자원 할당 관리" in page.text
+    assert "기본" in page.text and "CPU 0.5개" in page.text
+    assert hub.login("alice").get(f"{hub.url}/services/quota/").status_code == 403
+    home = hub.login("boss").get(f"{hub.url}/hub/home").text
+    assert 'data-entrance="quota"' in home
+
+
+def test_bad_policy_is_refused_with_the_field_and_changes_nothing(hub, tokens, policy):
+    broken = {**POLICY, "host": {**POLICY["host"], "mem": "-3G"}}
+    response = service(hub, tokens["boss"], "PUT", "api/policy", json=broken)
+    assert response.status_code == 400
+    assert "host.mem" in response.json()["message"]
+    assert service(hub, tokens["boss"], "GET", "api/policy").json() == policy
+
+
+def test_staff_cannot_pick_the_analyst_profile(hub, tokens, policy):
+    response = spawn(hub, tokens["carol"], "carol", profile="analysis")
+    assert response.status_code == 403
+    assert "'analysis' 프로필은 사용할 수 없습니다" in response.json()["message"]
+    carol = hub.login("carol")
+    form = carol.get(f"{hub.url}/hub/spawn").text
+    assert 'value="basic"' in form and 'value="analysis"' not in form
+    xsrf = carol.cookies.get("_xsrf", "")
+    page = carol.post(f"{hub.url}/hub/spawn", data={"profile": "analysis", "_xsrf": xsrf})
+    assert "'analysis' 프로필은 사용할 수 없습니다" in html.unescape(page.text)
+    assert hub.containers_named("carol") == []
+
+
+@pytest.mark.parametrize(
+    ("options", "status", "message"),
+    [
+        ({"profile": "basic", "image": "evil/image"}, 400, "허용되지 않은 선택 항목입니다: image"),
+        ({"profile": "x" * 10_000}, 403, "프로필은 사용할 수 없습니다"),
+        ({"profile": "basic; rm -rf /"}, 403, "프로필은 사용할 수 없습니다"),
+        ({"profile": ["basic"]}, 403, "'?' 프로필은 사용할 수 없습니다"),
+        ({"mem_limit": "64G"}, 400, "허용되지 않은 선택 항목입니다: mem_limit"),
+    ],
+    ids=["unknown-key", "huge", "injected", "wrong-type", "own-limit"],
+)
+def test_hostile_user_options_are_refused(hub, tokens, policy, options, status, message):
+    response = spawn(hub, tokens["alice"], "alice", **options)
+    assert response.status_code == status, response.text
+    assert message in response.json()["message"]
+    assert hub.containers_named("alice") == []
+
+
+def test_limits_are_enforced_and_the_admin_change_applies_at_next_spawn(hub, tokens, policy):
+    token = tokens["alice"]
+    assert spawn(hub, token, "alice", profile="analysis").status_code in (201, 202)
+    hub.wait_ready(token, "alice")
+    config = hub.container("alice").attrs["HostConfig"]
+    assert config["Memory"] == 1536 * 2**20 and config["CpuQuota"] == 100_000
+    assert hub.container("alice").labels["org.seoul-data-hub.profile"] == "analysis"
+    stop(hub, token, "alice")
+
+    changed = {**POLICY, "profiles": [dict(p) for p in POLICY["profiles"]]}
+    changed["profiles"][0]["mem"] = "768M"  # the basic profile, granted to analysts
+    assert service(hub, tokens["boss"], "PUT", "api/policy", json=changed).status_code == 200
+    try:
+        assert spawn(hub, token, "alice", profile="basic").status_code in (201, 202)
+        hub.wait_ready(token, "alice")
+        config = hub.container("alice").attrs["HostConfig"]
+        assert config["Memory"] == 768 * 2**20
+        assert config["CpuQuota"] == 50_000 and config["CpuPeriod"] == 100_000
+
+        # over the memory limit: the process is killed, the server lives on
+        out = run_code(hub, token, "alice", (
+            "import subprocess, sys\n"
+            "r = subprocess.run([sys.executable, '-c', 'x = bytearray(1024 ** 3)'])\n"
+            "print(r.returncode)"
+        ))  # fmt: skip
+        assert out.strip() == "-9", out
+        assert run_code(hub, token, "alice", "print(6 * 7)").strip() == "42"
+
+        # a CPU-bound loop gets half a CPU, not the whole machine
+        out = run_code(hub, token, "alice", (
+            "import time\n"
+            "wall, cpu = time.monotonic(), time.process_time()\n"
+            "while time.monotonic() - wall < 3: pass\n"
+            "print(round((time.process_time() - cpu) / (time.monotonic() - wall), 2))"
+        ))  # fmt: skip
+        assert float(out) <= 0.6, out
+
+        audit = service(hub, tokens["boss"], "GET", "api/audit").json()["entries"]
+        assert audit[0]["actor"] == "boss" and audit[0]["action"] == "policy.set"
+        assert '"mem": "1G"' in audit[0]["before"] and '"mem": "768M"' in audit[0]["after"]
+        servers = service(hub, tokens["boss"], "GET", "api/servers").json()["servers"]
+        (mine,) = [s for s in servers if s["user"] == "alice"]
+        assert mine["profile"] == "basic" and mine["mem_limit"] == 768 * 2**20
+        assert mine["mem_used"] > 0
+    finally:
+        stop(hub, token, "alice")
+        service(hub, tokens["boss"], "PUT", "api/policy", json=POLICY)
+
+    usage = service(hub, tokens["boss"], "GET", "api/usage?by=user").json()["rows"]
+    (alice,) = [row for row in usage if row["name"] == "alice"]
+    assert alice["sessions"] == 2 and 0 < alice["cpu_hours"] < alice["hours"] * 1.01
+    csv = service(hub, tokens["boss"], "GET", "api/usage?by=group&format=csv")
+    assert csv.headers["Content-Type"].startswith("text/csv")
+    assert "analyst" in csv.content.decode("utf-8-sig")
+
+
+def test_admission_and_gpu_refusals(hub, tokens, policy):
+    client = docker.DockerClient(base_url=hub.settings.docker_host)
+    # a server from before a hub restart holds GPU 0 and 1.5G: the spawner adopts it
+    ghost = client.containers.run(
+        hub.settings.image, ["sleep", "300"], detach=True, network_mode="host",
+        name=f"{hub.settings.container_prefix}-ghost", mem_limit="1536m",
+        labels={"org.seoul-data-hub.user": "ghost", "org.seoul-data-hub.profile": "gpu",
+                "org.seoul-data-hub.gpus": "0"},
+    )  # fmt: skip
+    try:
+        refused = spawn(hub, tokens["alice"], "alice", profile="gpu")
+        assert refused.status_code == 503
+        assert "사용할 수 있는 GPU가 없습니다" in refused.json()["message"]
+
+        assert spawn(hub, tokens["dave"], "dave", profile="basic").status_code in (201, 202)
+        hub.wait_ready(tokens["dave"], "dave")
+        # 1.5G (ghost) + 1G (dave) of 3G: another 1.5G does not fit
+        full = spawn(hub, tokens["alice"], "alice", profile="analysis")
+        assert full.status_code == 503
+        assert "서버 메모리 여유가 부족합니다" in full.json()["message"]
+        assert hub.containers_named("alice") == []
+    finally:
+        ghost.remove(force=True)
+        stop(hub, tokens["dave"], "dave")
+    # with the ghost gone, the memory is free again
+    assert spawn(hub, tokens["alice"], "alice", profile="analysis").status_code in (201, 202)
+    hub.wait_ready(tokens["alice"], "alice")
+    stop(hub, tokens["alice"], "alice")
