@@ -1,9 +1,12 @@
 """Spawn latency and idle memory: our spawner against stock DockerSpawner, in one run.
 
-    python -m bench.spawn_latency [--users 10] [--out bench/results/spawn_latency.json]
+    python -m bench.spawn_latency [--users 10] [--single 5] [--cpu 0.5]
+                                  [--out bench/results/spawn_latency.json]
 
-For each spawner, a fresh proxy + hub with the same image and limits: one user alone, then
-N users at once (POST to ready, per user), then each container's memory after 10 s idle.
+For each spawner, a fresh proxy + hub with the same image and limits (``--cpu`` CPUs,
+1 GiB): one user alone ``--single`` times (start, ready, stop), then ``--users`` users at
+once (POST to ready, per user), then each container's memory after 10 s idle, then all
+stopped at once. Latency is POST to ready; p50 and p95 of each series.
 """
 
 from __future__ import annotations
@@ -37,6 +40,22 @@ def spawn_and_wait(hub: RunningHub, token: str, name: str) -> float:
     return time.perf_counter() - started
 
 
+def stop_and_wait(hub: RunningHub, token: str, name: str, timeout: float = 120) -> None:
+    hub.api(token, "DELETE", f"/users/{name}/server")
+    deadline = time.monotonic() + timeout
+    while hub.api(token, "GET", f"/users/{name}").json()["servers"]:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{name} did not stop")
+        time.sleep(0.2)
+
+
+def percentiles(values: list[float]) -> dict:
+    ordered = sorted(values)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return {"p50": round(statistics.median(ordered), 2), "p95": round(p95, 2),
+            "max": round(ordered[-1], 2), "n": len(ordered)}  # fmt: skip
+
+
 def idle_memory_mib(hub: RunningHub) -> list[float]:
     """Memory in use (without page cache) of each of the hub's containers."""
     sizes = []
@@ -47,8 +66,10 @@ def idle_memory_mib(hub: RunningHub) -> list[float]:
     return sizes
 
 
-def measure(kind: str, users: int, work: Path) -> dict:
-    settings = hub_settings_for(work / kind, spawner_class=SPAWNERS[kind], mem_limit="1G")
+def measure(kind: str, users: int, single: int, cpu: float, work: Path) -> dict:
+    settings = hub_settings_for(
+        work / kind, spawner_class=SPAWNERS[kind], mem_limit="1G", cpu_limit=cpu
+    )
     hub = RunningHub(settings)
     names = [f"user{i:02d}" for i in range(users + 1)]
     for name in names:
@@ -56,51 +77,44 @@ def measure(kind: str, users: int, work: Path) -> dict:
     hub.start()
     try:
         tokens = {name: hub.token(hub.login(name), name) for name in names}
-        single = spawn_and_wait(hub, tokens[names[0]], names[0])
+        alone = []
+        for _ in range(single):
+            alone.append(spawn_and_wait(hub, tokens[names[0]], names[0]))
+            stop_and_wait(hub, tokens[names[0]], names[0])
         crowd = names[1:]
         began = time.perf_counter()
         with ThreadPoolExecutor(len(crowd)) as pool:
             latencies = list(pool.map(lambda n: spawn_and_wait(hub, tokens[n], n), crowd))
         everyone = time.perf_counter() - began
+        quotas = {c.attrs["HostConfig"]["CpuQuota"] for c in hub.containers()}
         time.sleep(10)
         memory = idle_memory_mib(hub)
         began = time.perf_counter()
-        with ThreadPoolExecutor(len(names)) as pool:
-            list(pool.map(lambda n: hub.api(tokens[n], "DELETE", f"/users/{n}/server"), names))
-        for name in names:
-            _wait_stopped(hub, tokens[name], name)
+        with ThreadPoolExecutor(len(crowd)) as pool:
+            list(pool.map(lambda n: stop_and_wait(hub, tokens[n], n), crowd))
         stop_all = time.perf_counter() - began
     finally:
         hub.clean_up(show_logs=False)
     return {
         "spawner": settings.spawner_class,
-        "single_user_spawn_s": round(single, 2),
+        "cpu_quota_of_running_containers": sorted(quotas),
+        "single_user_spawn_s": percentiles(alone),
         "concurrent_users": len(crowd),
-        "concurrent_spawn_s": {
-            "median": round(statistics.median(latencies), 2),
-            "max": round(max(latencies), 2),
-            "all_ready_s": round(everyone, 2),
-        },
+        "concurrent_spawn_s": {**percentiles(latencies), "all_ready_s": round(everyone, 2)},
         "idle_memory_mib": {
             "median": round(statistics.median(memory), 1),
             "max": round(max(memory), 1),
             "containers": len(memory),
-        },
+        },  # fmt: skip
         "stop_all_s": round(stop_all, 2),
     }
-
-
-def _wait_stopped(hub: RunningHub, token: str, name: str, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while hub.api(token, "GET", f"/users/{name}").json()["servers"]:
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{name} did not stop")
-        time.sleep(0.2)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--users", type=int, default=10)
+    parser.add_argument("--single", type=int, default=5)
+    parser.add_argument("--cpu", type=float, default=0.5)
     parser.add_argument("--out", default="bench/results/spawn_latency.json")
     args = parser.parse_args()
     client = docker.DockerClient(base_url=DOCKER_HOST)
@@ -110,14 +124,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as work:
         results = {}
         for kind in SPAWNERS:
-            results[kind] = measure(kind, args.users, Path(work))
+            results[kind] = measure(kind, args.users, args.single, args.cpu, Path(work))
             print(kind, json.dumps(results[kind], ensure_ascii=False), flush=True)
     report = {
         "benchmark": "spawn_latency",
         "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "machine": {"cpus": client.info()["NCPU"], "python": platform.python_version()},
         "image": HubSettings.image,
-        "limits": {"mem": "1G", "cpu": 1.0},
+        "limits": {"mem": "1G", "cpu": args.cpu},
         "results": results,
     }
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)

@@ -13,11 +13,20 @@ seoul-hub ensure-admin [NAME]     create the first administrator if missing
 from __future__ import annotations
 
 import argparse
+import getpass
+import json
 import sys
+from datetime import UTC, datetime
+from pathlib import Path
 
 from hub import processes
 from hub.accounts import GROUPS, AccountError, AccountStore
+from hub.default_policy import default_policy
+from hub.quota_policy import PolicyError
+from hub.quota_store import QuotaStore
 from hub.settings import HubSettings, SettingsError
+from hub.usage import COLUMNS as USAGE_COLUMNS
+from hub.usage import month_bounds, to_csv, usage
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = HubSettings.from_env()
         return args.run(settings, args) or 0
-    except (AccountError, SettingsError, processes.ProcessError) as e:
+    except (AccountError, SettingsError, PolicyError, ValueError, processes.ProcessError) as e:
         print(f"seoul-hub: {e}", file=sys.stderr)
         return 2
 
@@ -94,6 +103,42 @@ def _ensure_admin(settings: HubSettings, args) -> None:
     _print_password(args.name, password)
 
 
+def _quota_store(settings: HubSettings) -> QuotaStore:
+    store = QuotaStore(settings.quota_db)
+    store.ensure_policy(default_policy(settings))
+    return store
+
+
+def _quota_show(settings: HubSettings, args) -> None:
+    print(json.dumps(_quota_store(settings).policy().to_document(), ensure_ascii=False, indent=2))
+
+
+def _quota_set(settings: HubSettings, args) -> None:
+    try:
+        document = json.loads(Path(args.file).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as e:
+        raise AccountError(f"cannot read {args.file}: {e}") from None
+    actor = f"cli:{getpass.getuser()}"
+    _quota_store(settings).set_policy(document, actor=actor)
+    print("policy in force; it applies from each user's next server start")
+
+
+def _quota_usage(settings: HubSettings, args) -> None:
+    start, end = month_bounds(args.month)
+    rows = usage(_quota_store(settings).sessions(since=start, until=end), start, end, by=args.by)
+    if args.csv:
+        sys.stdout.write(to_csv(rows, "사용자" if args.by == "user" else "그룹"))
+        return
+    for row in rows:
+        print("\t".join(str(row[c]) for c in USAGE_COLUMNS))
+
+
+def _quota_audit(settings: HubSettings, args) -> None:
+    for entry in _quota_store(settings).audit_log(limit=args.limit):
+        when = datetime.fromtimestamp(entry["time"], UTC).isoformat(timespec="seconds")
+        print(f"{when}\t{entry['actor']}\t{entry['action']}\t{entry['target']}")
+
+
 def _print_password(name: str, password: str) -> None:
     print(f"user: {name}\npassword: {password}\n(shown once; keep it safe)")
 
@@ -137,6 +182,21 @@ def _parser() -> argparse.ArgumentParser:
     remove = verbs.add_parser("remove", help="delete an account")
     remove.add_argument("name")
     remove.set_defaults(run=_account_remove)
+
+    quota = commands.add_parser("quota", help="the quota policy, usage and audit log")
+    quota_verbs = quota.add_subparsers(required=True, metavar="VERB")
+    quota_verbs.add_parser("show", help="print the policy in force").set_defaults(run=_quota_show)
+    put = quota_verbs.add_parser("set", help="put a policy document (JSON) in force")
+    put.add_argument("file")
+    put.set_defaults(run=_quota_set)
+    used = quota_verbs.add_parser("usage", help="CPU-, memory- and GPU-hours of a month")
+    used.add_argument("--month", default=datetime.now(UTC).strftime("%Y-%m"))
+    used.add_argument("--by", choices=("user", "group"), default="user")
+    used.add_argument("--csv", action="store_true")
+    used.set_defaults(run=_quota_usage)
+    log = quota_verbs.add_parser("audit", help="who changed what, newest first")
+    log.add_argument("--limit", type=int, default=50)
+    log.set_defaults(run=_quota_audit)
     return parser
 
 

@@ -48,6 +48,7 @@ def services(settings: HubSettings, policy: dict) -> list[dict]:
                 "SDH_QUOTA_DB": str(settings.quota_db),
                 "SDH_DOCKER_HOST": settings.docker_host,
                 "SDH_CONTAINER_PREFIX": settings.container_prefix,
+                "SDH_QUOTA_CHECK_SECONDS": str(settings.quota_check_seconds),
             },
         },
         {

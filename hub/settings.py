@@ -38,6 +38,8 @@ class HubSettings:
     proxy_api_port: int = 8001
     #: Loopback port of the quota admin service (/services/quota/).
     quota_port: int = 8082
+    #: How often the quota service stops servers past their profile's maximum run time.
+    quota_check_seconds: int = 60
     #: SQLAlchemy URL of the hub database; empty means SQLite in ``state_dir``.
     #: Production: ``postgresql://jupyterhub@db/jupyterhub``.
     db_url: str = ""

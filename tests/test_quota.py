@@ -30,7 +30,7 @@ POLICY = {
 
 @pytest.fixture(scope="module")
 def hub(request, tmp_path_factory, docker_engine):
-    hub = RunningHub(hub_settings_for(tmp_path_factory.mktemp("quota")))
+    hub = RunningHub(hub_settings_for(tmp_path_factory.mktemp("quota"), quota_check_seconds=2))
     hub.add_user("alice", "analyst")
     hub.add_user("dave", "analyst")
     hub.add_user("carol", "staff")
@@ -214,3 +214,21 @@ def test_admission_and_gpu_refusals(hub, tokens, policy):
     assert spawn(hub, tokens["alice"], "alice", profile="analysis").status_code in (201, 202)
     hub.wait_ready(tokens["alice"], "alice")
     stop(hub, tokens["alice"], "alice")
+
+
+def test_servers_past_their_maximum_run_time_are_stopped(hub, tokens, policy):
+    short = {**POLICY, "profiles": [dict(p) for p in POLICY["profiles"]]}
+    short["profiles"][0]["max_age"] = 5  # basic: five seconds
+    assert service(hub, tokens["boss"], "PUT", "api/policy", json=short).status_code == 200
+    try:
+        assert spawn(hub, tokens["dave"], "dave", profile="basic").status_code in (201, 202)
+        hub.wait_ready(tokens["dave"], "dave")
+        deadline = time.monotonic() + 60
+        while hub.api(tokens["dave"], "GET", "/users/dave").json()["servers"]:
+            assert time.monotonic() < deadline, "the server outlived its maximum run time"
+            time.sleep(0.5)
+        audit = service(hub, tokens["boss"], "GET", "api/audit").json()["entries"]
+        assert any(e["action"] == "server.stopped.max_age" and e["target"] == "dave"
+                   for e in audit)  # fmt: skip
+    finally:
+        service(hub, tokens["boss"], "PUT", "api/policy", json=POLICY)

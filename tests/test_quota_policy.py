@@ -170,3 +170,26 @@ def test_usage_hours_per_user_and_group_within_the_month(tmp_path):
     )
     with pytest.raises(ValueError, match="YYYY-MM"):
         month_bounds("11/2026")
+
+
+def test_cli_shows_sets_and_refuses_policies(tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "SDH_STATE_DIR": str(tmp_path / "state")}
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "hub.cli", "quota", *args],
+                              capture_output=True, text=True, env=env)  # fmt: skip
+
+    shown = run("show")
+    assert shown.returncode == 0 and json.loads(shown.stdout)["profiles"][0]["slug"] == "basic"
+    (tmp_path / "bad.json").write_text(json.dumps(_broken(["grants", "root"], ["basic"])))
+    refused = run("set", str(tmp_path / "bad.json"))
+    assert refused.returncode == 2 and "grants.root: unknown group" in refused.stderr
+    (tmp_path / "good.json").write_text(json.dumps(POLICY))
+    assert run("set", str(tmp_path / "good.json")).returncode == 0
+    assert "cli:" in run("audit").stdout
+    assert run("usage", "--csv").stdout.startswith("\ufeff사용자,")

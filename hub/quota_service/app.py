@@ -22,6 +22,7 @@ import docker
 from jupyterhub.services.auth import HubOAuthCallbackHandler, HubOAuthenticated
 from jupyterhub.utils import url_path_join
 from tornado import ioloop, web
+from tornado.httpclient import AsyncHTTPClient
 
 from hub.profiles_form import profile_summary
 from hub.quota_policy import PolicyError
@@ -168,6 +169,24 @@ def _live_usage(docker_host: str, prefix: str) -> dict[str, dict]:
     return result
 
 
+async def stop_servers_past_max_age(store: QuotaStore) -> list[str]:
+    """Stop (through the hub's API) servers that ran longer than their profile allows."""
+    policy, now = store.policy(), time.time()
+    expired = []
+    for session in store.sessions(open_only=True):
+        profile = policy.profiles.get(session.profile)
+        if profile and profile.max_age and now - session.started > profile.max_age:
+            expired.append(session.user)
+    client = AsyncHTTPClient()
+    for user in expired:
+        url = url_path_join(os.environ["JUPYTERHUB_API_URL"], "users", user, "server")
+        headers = {"Authorization": f"token {os.environ['JUPYTERHUB_API_TOKEN']}"}
+        response = await client.fetch(url, method="DELETE", headers=headers, raise_error=False)
+        store.audit("quota-service", "server.stopped.max_age", user,
+                    after={"status": response.code})  # fmt: skip
+    return expired
+
+
 def _month_start() -> float:
     return month_bounds(datetime.now(UTC).strftime("%Y-%m"))[0]
 
@@ -196,4 +215,7 @@ def main() -> None:
     app = make_app()
     port = int(url.rsplit(":", 1)[1].split("/")[0])
     app.listen(port, address="127.0.0.1")
+    store = app.settings["quota_store"]
+    every = int(os.environ.get("SDH_QUOTA_CHECK_SECONDS", "60")) * 1000
+    ioloop.PeriodicCallback(lambda: stop_servers_past_max_age(store), every).start()
     ioloop.IOLoop.current().start()
