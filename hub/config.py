@@ -12,6 +12,7 @@ from pathlib import Path
 
 from hub.default_policy import default_policy
 from hub.entrances import ENTRANCES
+from hub.quota_store import QuotaStore
 from hub.settings import HubSettings
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -86,6 +87,8 @@ def configure(c, settings: HubSettings) -> None:
     c.JupyterHub.authenticator_class = "seoul-password"
     c.SeoulAuthenticator.accounts_db = str(settings.accounts_db)
     policy = default_policy(settings)
+    # the first start puts the default policy in force; later ones keep the admins' policy
+    QuotaStore(settings.quota_db).ensure_policy(policy)
     c.JupyterHub.services = services(settings, policy)
     c.JupyterHub.load_roles = [
         # a user reaches their own server and nothing else

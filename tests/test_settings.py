@@ -78,3 +78,12 @@ def test_deny_by_default_and_external_proxy(tmp_path):
     assert token_file.stat().st_mode & 0o077 == 0
     # a second configure (hub restart) keeps the same secret
     assert _configured(tmp_path).ConfigurableHTTPProxy.auth_token == token_file.read_text()
+
+
+def test_first_start_puts_the_default_quota_policy_in_force(tmp_path):
+    from hub.quota_store import QuotaStore
+
+    _configured(tmp_path, SDH_MEM_LIMIT="1G")
+    policy = QuotaStore(tmp_path / "state" / "quota.sqlite").policy()
+    assert policy.profiles["basic"].mem == 2**30
+    assert [p.slug for p in policy.profiles_for("kim", {"staff"})] == ["basic"]
