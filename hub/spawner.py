@@ -341,6 +341,16 @@ class SeoulDockerSpawner(DockerSpawner):
                 " (build it with `make images`; this spawner never pulls)",
                 status_code=503,
             ) from e
+        except docker.errors.APIError as e:
+            if self.gpu_devices and "device driver" in str(e):
+                raise StaffSpawnException(
+                    "이 서버에는 GPU 실행 환경(NVIDIA 컨테이너 런타임)이 없어 GPU 서버를 시작할 수"
+                    " 없습니다. GPU가 없는 프로필을 선택하거나 관리자에게 문의해 주세요.",
+                    reason="gpu-runtime",
+                    log_message=f"GPU {','.join(self.gpu_devices)} for {self.user.name}: {e}",
+                    status_code=503,
+                ) from e
+            raise
         except (docker.errors.DockerException, requests.exceptions.ConnectionError) as e:
             if not _engine_unreachable(e):
                 raise

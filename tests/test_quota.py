@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import threading
 import time
 
 import docker
@@ -136,6 +137,9 @@ def test_limits_are_enforced_and_the_admin_change_applies_at_next_spawn(hub, tok
     hub.wait_ready(token, "alice")
     config = hub.container("alice").attrs["HostConfig"]
     assert config["Memory"] == 1536 * 2**20 and config["CpuQuota"] == 100_000
+    # the profile's idle timeout (unset here: the default hour) goes to the server itself
+    args = hub.container("alice").attrs["Args"]
+    assert "--ServerApp.shutdown_no_activity_timeout=3600" in args
     assert hub.container("alice").labels["org.seoul-data-hub.profile"] == "analysis"
     stop(hub, token, "alice")
 
@@ -232,3 +236,29 @@ def test_servers_past_their_maximum_run_time_are_stopped(hub, tokens, policy):
                    for e in audit)  # fmt: skip
     finally:
         service(hub, tokens["boss"], "PUT", "api/policy", json=POLICY)
+
+
+def test_gpu_server_gets_exactly_its_device(hub, tokens, policy):
+    """This host has no NVIDIA runtime: the container is created with the device request
+    for GPU 0 alone, its start fails, and the user is told why; the GPU is free again."""
+    client = docker.DockerClient(base_url=hub.settings.docker_host)
+    name = f"{hub.settings.container_prefix}-alice"
+    seen: dict = {}
+
+    def watch():
+        for event in client.api.events(decode=True, filters={"event": "create", "container": name}):
+            seen.update(client.api.inspect_container(event["id"])["HostConfig"])
+            return
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    time.sleep(0.2)
+    response = spawn(hub, tokens["alice"], "alice", profile="gpu")
+    watcher.join(timeout=30)
+    assert seen, "no container was created"
+    (request,) = seen["DeviceRequests"]
+    assert request["DeviceIDs"] == ["0"] and request["Capabilities"] == [["gpu"]]
+    assert response.status_code == 503
+    assert "GPU 실행 환경(NVIDIA 컨테이너 런타임)이 없어" in response.json()["message"]
+    servers = service(hub, tokens["boss"], "GET", "api/servers").json()["servers"]
+    assert not [s for s in servers if s["user"] == "alice"]  # the GPU was given back
