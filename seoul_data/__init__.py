@@ -13,6 +13,7 @@ from seoul_data import geo
 from seoul_data.load import catalog, describe, load, sql
 from seoul_data.paths import data_dir
 from seoul_data.population_hall import indicator, indicators
+from seoul_data.search import search, search_session
 
 __version__ = "0.1.0"
 
@@ -25,5 +26,7 @@ __all__ = [
     "indicator",
     "indicators",
     "load",
+    "search",
+    "search_session",
     "sql",
 ]

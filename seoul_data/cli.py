@@ -6,6 +6,8 @@
     seoul-data import-catalog [--full]              data.go.kr catalogue entries
     seoul-data catalog [--field F] [--keyword K] [--json]
     seoul-data describe ID
+    seoul-data search [--json] [--k 10] "질의" | --queries FILE
+    seoul-data ask [--json] "질문"
     seoul-data versions ID
 
 The data directory is ``SEOUL_DATA_DIR`` (``--data-dir`` overrides it). API keys are read
@@ -116,6 +118,37 @@ def _describe(args) -> None:
     print(json.dumps(describe(args.id), ensure_ascii=False, indent=2))
 
 
+def _search(args) -> None:
+    from seoul_data.search import search
+
+    if args.queries:
+        queries = Path(args.queries).read_text(encoding="utf-8").splitlines()
+    elif args.query:
+        queries = [args.query]
+    else:
+        raise IngestError("give a query or --queries FILE")
+    for query in queries:
+        result = search(query, k=args.k)
+        if args.json:
+            print(json.dumps(result.to_json(), ensure_ascii=False))
+            continue
+        print(f"질의: {result.query}  조건: {json.dumps(result.filters, ensure_ascii=False)}")
+        for rank, hit in enumerate(result.hits, start=1):
+            print(f"{rank:2}. {hit.title}  [{hit.id}]  {hit.score:.2f}  ({'; '.join(hit.why)})")
+        for note in result.notes:
+            print(f"   ※ {note}")
+
+
+def _ask(args) -> None:
+    from seoul_data.search.answers import ask
+
+    answer = ask(args.question)
+    if args.json:
+        print(json.dumps(answer.to_json(), ensure_ascii=False))
+    else:
+        print(answer.answer)
+
+
 def _versions(args) -> None:
     for v in Catalog(data_dir(), readonly=True).versions(args.id):
         print(f"v{v.version}\t{v.created}\t{v.rows:,} rows\t{v.sha256[:12]}\t{v.path}")
@@ -156,6 +189,17 @@ def _parser() -> argparse.ArgumentParser:
     desc = commands.add_parser("describe", help="metadata, schema and versions of a dataset")
     desc.add_argument("id")
     desc.set_defaults(run=_describe)
+    find = commands.add_parser("search", help="search the catalog in Korean")
+    find.add_argument("query", nargs="?")
+    find.add_argument("--queries", help="a file with one query per line (JSON lines out)")
+    find.add_argument("--k", type=int, default=10)
+    find.add_argument("--json", action="store_true")
+    find.set_defaults(run=_search)
+    question = commands.add_parser("ask", help="answer a question with a number from the data")
+    question.add_argument("question")
+    question.add_argument("--json", action="store_true")
+    question.set_defaults(run=_ask)
+
     vers = commands.add_parser("versions", help="versions of a dataset")
     vers.add_argument("id")
     vers.set_defaults(run=_versions)

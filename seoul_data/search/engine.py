@@ -1,0 +1,236 @@
+"""Ranking: BM25 on the request's words and their concepts, then rules for place and
+language, then the facets the user chose.
+
+Rules (each general, each visible in a hit's ``why``):
+
+1. Words of the request count fully; words of the same concept (vocabulary.py, found in the
+   request's text even when the analyser splits them, like 스쿨존) count half, analysed the
+   way the catalogue is.
+2. A derived noun also looks for its stem at half weight (출생아 → 출생, 사망자 → 사망):
+   catalogue titles name the topic, requests name the counted thing.
+3. A request that names a district keeps city-wide datasets and that district's own, and
+   pushes other districts' datasets far down; city-wide datasets broken down by district
+   (자치구별, 구별) rank up, since they answer for that district. A request that names no
+   district prefers city-wide datasets to single-district ones.
+4. A breakdown the request asks for (구별, 동별, 연도별, 월별, 시간대별) is not a search word;
+   datasets whose title has that breakdown rank up.
+5. A request for a count (몇 명, 몇 대, 몇 개, 몇 건 …) prefers statistics and status
+   tables (통계, 현황, 수량, 건수 in the title) to lists of records.
+6. Translated versions (영문, 中文 …) rank below the Korean original unless the request is
+   in a foreign script.
+7. Years, places, age and sex are filters shown back to the user, not search words; a
+   dataset known not to cover the years asked for ranks lower and says so.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import date
+
+import numpy as np
+
+from seoul_data.search.index import SearchIndex, document_terms
+from seoul_data.search.query import ParsedQuery, parse
+from seoul_data.search.vocabulary import RELATED
+
+OTHER_DISTRICT = 0.15
+DISTRICT_WITHOUT_PLACE = 0.75
+BY_DISTRICT = 1.5
+BREAKDOWN = 1.3
+COUNT = 1.3
+_COUNT_QUESTION = re.compile(r"몇\s*(명|대|개|건|곳|마리|호|가구|세대)|얼마나\s*많|개수|인원수")
+_STATISTICS = ("통계", "현황", "수량", "건수", "인원")
+TRANSLATED = 0.6
+OUT_OF_PERIOD = 0.6
+CONCEPT_WEIGHT = 0.7
+#: Breakdowns a request can ask for, and how catalogue titles write them.
+BREAKDOWNS = {
+    "구별": ("구별", "자치구"), "자치구별": ("구별", "자치구"),
+    "동별": ("동별", "행정동"), "행정동별": ("동별", "행정동"),
+    "연도별": ("연도별", "년도별", "연별"), "년도별": ("연도별", "년도별", "연별"),
+    "월별": ("월별",), "시간대별": ("시간대", "시간별"), "시간별": ("시간대", "시간별"),
+    "요일별": ("요일",), "연령별": ("연령",), "성별": ("성별",),
+}  # fmt: skip
+_DERIVATIONAL = ("아", "자", "수", "율", "률", "소", "장", "원", "량")
+#: Title words the rules test, by name (precomputed per index).
+TITLE_MARKERS = {
+    "statistics": _STATISTICS,
+    "by_district": ("자치구", "구별"),
+    **{f"breakdown:{word}": forms for word, forms in BREAKDOWNS.items()},
+}
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: str
+    source_id: str
+    title: str
+    score: float
+    why: list[str]
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: str
+    filters: dict
+    hits: list[Hit] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {
+            "query": self.query,
+            "filters": self.filters,
+            "hits": [asdict(h) for h in self.hits],
+            "notes": self.notes,
+        }
+
+
+def rank(
+    index: SearchIndex,
+    parsed: ParsedQuery,
+    *,
+    k: int = 10,
+    facets: dict | None = None,
+) -> SearchResult:
+    """Rank the index for a parsed request; ``facets`` narrows by field, format, access,
+    provider (a substring of the publisher) and gu."""
+    facets = {key: value for key, value in (facets or {}).items() if value}
+    terms = _search_terms(parsed)
+    filters = {**parsed.filters(), **facets}
+    if not terms:
+        note = "검색어를 이해하지 못했습니다. 찾는 데이터를 단어로 적어 주세요 (예: 따릉이 대여소)."
+        return SearchResult(parsed.text, filters, [], [note, *parsed.notes])
+    concepts = [c for c in _concepts(parsed.text, terms) if c not in terms]
+    scores = index.scores(terms)
+    if concepts:
+        scores = scores + CONCEPT_WEIGHT * index.scores(concepts)
+    scores *= _place_factor(index, parsed, facets)
+    breakdown = _breakdown(parsed.text)
+    if breakdown:
+        titled = index.title_flags[f"breakdown:{breakdown}"]
+        scores = np.where(titled, scores * BREAKDOWN, scores)
+    if _COUNT_QUESTION.search(parsed.text):
+        scores = np.where(index.title_flags["statistics"], scores * COUNT, scores)
+    if not any(ord(ch) < 0x3130 and ch.isalpha() for ch in parsed.text):
+        scores = np.where(index.translated, scores * TRANSLATED, scores)
+    if parsed.period:
+        known = index.year_from > 0
+        outside = known & ((index.year_to < parsed.period.start)
+                           | (index.year_from > parsed.period.end))  # fmt: skip
+        scores = np.where(outside, scores * OUT_OF_PERIOD, scores)
+    scores = np.where(_facet_mask(index, facets), scores, 0.0)
+
+    top = np.argsort(-scores, kind="stable")[:k]
+    hits = [
+        Hit(
+            id=index.ids[i],
+            source_id=index.source_ids[i],
+            title=index.titles[i],
+            score=round(float(scores[i]), 4),
+            why=_why(index, i, terms, concepts, parsed),
+        )
+        for i in top
+        if scores[i] > 0
+    ]
+    notes = list(parsed.notes)
+    if not hits:
+        notes.append(
+            "조건에 맞는 데이터를 찾지 못했습니다. 다른 표현이나 더 넓은 조건으로 찾아 보세요."
+        )
+    return SearchResult(parsed.text, filters, hits, notes)
+
+
+def _breakdown(text: str) -> str | None:
+    compact = text.replace(" ", "")
+    return next((word for word in sorted(BREAKDOWNS, key=len, reverse=True) if word in compact),
+                None)  # fmt: skip
+
+
+def _concepts(text: str, terms: list[str]) -> list[str]:
+    """Terms of related words (rule 1) and stems of derived nouns (rule 2)."""
+    compact = text.replace(" ", "").lower()
+    words = {w for w in RELATED if w in compact} | {t for t in terms if t in RELATED}
+    related = {r for w in words for r in RELATED[w]} | (words - set(terms))
+    found = [t for t in _analysed(tuple(sorted(related))) if len(t) > 1 and not t.isdigit()]
+    for term in terms:
+        if len(term) >= 3 and term.endswith(_DERIVATIONAL):
+            found.append(term[:-1])
+    seen = set()
+    return [t for t in found if not (t in seen or seen.add(t))]
+
+
+@functools.lru_cache(maxsize=4096)
+def _analysed(words: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(t for terms in document_terms(list(words)) for t in terms) if words else ()
+
+
+def _search_terms(parsed: ParsedQuery) -> list[str]:
+    """Request words minus what became filters (places, years, breakdowns) — each once."""
+    places = {g.lower() for g in parsed.gu} | {d["name_ko"] for d in parsed.dong}
+    places |= {g[:-1] for g in parsed.gu}  # '강남' of '강남구'
+    years = set()
+    if parsed.period:
+        years = {str(y) for y in range(parsed.period.start, parsed.period.end + 1)}
+    seen, terms = set(), []
+    for term in parsed.terms:
+        if term in places or term in years or term in seen:
+            continue
+        if term.isdigit() and len(term) <= 2:
+            continue  # '2분기', '3월', '20대' are filters
+        if term in ("구", "동", "별") and _breakdown(parsed.text):
+            continue  # '구별' is a breakdown, not the word 구
+        seen.add(term)
+        terms.append(term)
+    return terms
+
+
+def _place_factor(index: SearchIndex, parsed: ParsedQuery, facets: dict) -> np.ndarray:
+    wanted = set(parsed.gu) | ({facets["gu"]} if facets.get("gu") else set())
+    district = index.districts != ""
+    if wanted:
+        other = district & ~np.isin(index.districts, list(wanted))
+        by_district = ~district & index.title_flags["by_district"]
+        return np.where(other, OTHER_DISTRICT, np.where(by_district, BY_DISTRICT, 1.0))
+    return np.where(district, DISTRICT_WITHOUT_PLACE, 1.0)
+
+
+def _facet_mask(index: SearchIndex, facets: dict) -> np.ndarray:
+    mask = np.ones(len(index), dtype=bool)
+    for name, column in (("field", index.fields), ("format", index.formats),
+                         ("access", index.access)):  # fmt: skip
+        if facets.get(name):
+            mask &= column == facets[name]
+    if facets.get("provider"):
+        mask &= np.array([facets["provider"] in p for p in index.publishers])
+    return mask
+
+
+def _why(index: SearchIndex, i: int, terms, concepts, parsed: ParsedQuery) -> list[str]:
+    text = index.texts[i]
+    why = []
+    matched = [t for t in terms if t in text]
+    if matched:
+        why.append("단어: " + ", ".join(matched))
+    related = [c for c in concepts if c in text]
+    if related:
+        why.append("관련어: " + ", ".join(related[:5]))
+    district = index.districts[i]
+    if district and district in parsed.gu:
+        why.append(f"장소: {district}")
+    elif not district and parsed.gu:
+        why.append("장소: 서울시 전체 자료 (" + ", ".join(parsed.gu) + " 포함)")
+    if parsed.period:
+        first, last = int(index.year_from[i]), int(index.year_to[i])
+        if first and (last < parsed.period.start or first > parsed.period.end):
+            why.append(f"기간: 자료는 {first}–{last}년 ({parsed.period.label()} 없음)")
+        else:
+            why.append(f"기간 조건: {parsed.period.label()} (자료 안에서 선택)")
+    return why
+
+
+def search_parsed_text(index: SearchIndex, text: str, k: int = 10, today: date | None = None,
+                       **facets) -> SearchResult:  # fmt: skip
+    """Parse and rank in one call (for benchmarks and tools without a session)."""
+    return rank(index, parse(text, today=today), k=k, facets=facets)

@@ -1,0 +1,150 @@
+"""Korean conversational search on the real catalog with real kiwipiepy."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import date
+
+import pytest
+
+import seoul_data as sd
+from seoul_data.catalog import Catalog
+from seoul_data.catalog.datagokr import import_datagokr
+from seoul_data.sources import BUNDLED_DATA, ingest_bundled
+
+SNAPSHOT = date(2022, 6, 30)
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("search-data")
+    import_datagokr(
+        Catalog(directory), BUNDLED_DATA / "catalog/datagokr_catalog_20220630_seoul_orgs.csv"
+    )
+    ingest_bundled(directory, only={"transport.bicycle_facilities", "population.gu_resident_total"})
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SEOUL_DATA_DIR", str(directory))
+        patch.setenv("SEOUL_USAGE_LOG", str(directory / "usage.jsonl"))
+        yield directory
+
+
+def titles(result, n=5):
+    return [h.title for h in result.hits[:n]]
+
+
+def test_particles_and_synonyms(data_dir):
+    result = sd.search("강남구의 자전거를 빌리는 곳", today=SNAPSHOT)
+    assert result.filters["gu"] == ["강남구"]
+    assert all("자전거" in t for t in titles(result, 3)), titles(result)
+    ddareungi = sd.search("따릉이 대여소 위치")
+    assert any("공공자전거" in t for t in titles(ddareungi))
+    assert any("관련어" in "; ".join(h.why) for h in ddareungi.hits[:5])
+
+
+def test_every_hit_says_why(data_dir):
+    result = sd.search("2020년 초미세먼지 자치구별", today=SNAPSHOT)
+    assert result.filters["period"] == "2020년"
+    assert result.hits and all(h.why for h in result.hits)
+    for hit in result.hits[:3]:
+        assert any(w.startswith(("단어:", "관련어:")) for w in hit.why), hit
+
+
+def test_spacing_errors_find_the_same_data(data_dir):
+    spaced = sd.search("공중 화장실 위치")
+    unspaced = sd.search("공중화장실위치")
+    assert titles(spaced, 3) and titles(spaced, 3) == titles(unspaced, 3)
+
+
+def test_a_named_district_keeps_out_other_districts(data_dir):
+    result = sd.search("마포구 불법주정차 단속 건수")
+    for hit in result.hits[:5]:
+        assert not any(
+            f"{gu}_" in hit.title or f" {gu}" in hit.title for gu in ("강남구", "서초구", "송파구")
+        ), hit.title
+    assert any("마포구" in t or "자치구" in t or "서울특별시_" in t for t in titles(result))
+
+
+def test_time_words_are_filters_relative_to_today(data_dir):
+    last_year = sd.search("작년 코로나 확진자 자치구별 추이", today=SNAPSHOT)
+    assert last_year.filters["years"] == [2021, 2021]
+    assert any("코로나" in t for t in titles(last_year))
+    recent = sd.search("최근 5년 출생아 수", today=SNAPSHOT)
+    assert recent.filters["years"] == [2018, 2022]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "   ",
+        "가" * 10_000,
+        "🚲🚲 따릉이 😀",
+        "Seoul bike 대여소 数据",
+        "?!?!",
+        "부산 해운대 인구",
+        "그중 강남구만",
+    ],
+    ids=[
+        "empty",
+        "blank",
+        "10000-chars",
+        "emoji",
+        "mixed-scripts",
+        "punctuation",
+        "unknown-place",
+        "follow-up-first",
+    ],
+)
+def test_odd_requests_get_a_clear_response(data_dir, query):
+    session = sd.search_session()
+    result = sd.search(query, session=session)
+    assert isinstance(result.hits, list)
+    assert result.hits or result.notes
+    assert json.dumps(result.to_json(), ensure_ascii=False)
+
+
+def test_long_requests_are_cut_with_a_note(data_dir):
+    result = sd.search("따릉이 " * 300)
+    assert any("500자" in note for note in result.notes)
+    assert result.hits
+
+
+def test_conversation_refines_and_can_be_cleared(data_dir):
+    session = sd.search_session()
+    first = sd.search("자전거 빌리는 곳 자료 있어?", session=session)
+    assert first.hits and not first.filters.get("gu")
+    refined = sd.search("그중 강남구만", session=session)
+    assert refined.filters["gu"] == ["강남구"]
+    assert refined.notes[0].startswith("이전 질문에 이어서")
+    assert any("자전거" in t for t in titles(refined))
+    assert session.context()["gu"] == ["강남구"] and "자전거" in session.context()["topic"]
+    links = sd.search("다운로드 링크", session=session)
+    assert links.hits and all(h.why[0].startswith("다운로드:") for h in links.hits)
+    assert any("data.go.kr" in h.why[0] or "sd.load" in h.why[0] for h in links.hits)
+    session.clear()
+    assert session.context() == {}
+    fresh = sd.search("20대만", session=session)  # nothing to refine any more
+    assert not fresh.notes or not fresh.notes[0].startswith("이전 질문에 이어서")
+
+
+def test_facets_narrow_the_results(data_dir):
+    result = sd.search("자전거", field="교통", k=20)
+    assert result.hits and all(sd.describe(h.id)["field"] == "교통" for h in result.hits)
+    loadable = sd.search("자전거 편의시설", provider="서울")
+    assert loadable.hits
+
+
+def test_cli_prints_json_per_query(data_dir, tmp_path):
+    queries = tmp_path / "queries.txt"
+    queries.write_text("따릉이 대여소\n강남구 CCTV\n", encoding="utf-8")
+    command = [sys.executable, "-m", "seoul_data.cli", "search", "--json", "--k", "3"]
+    out = subprocess.run(
+        [*command, "--queries", str(queries)], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert len(out) == 2
+    first = json.loads(out[0])
+    assert set(first) >= {"query", "filters", "hits"} and len(first["hits"]) == 3
+    assert set(first["hits"][0]) == {"id", "source_id", "title", "score", "why"}
+    assert json.loads(out[1])["filters"]["gu"] == ["강남구"]
