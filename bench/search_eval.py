@@ -71,7 +71,9 @@ def evaluate(rank_keys) -> dict:
     return {
         "ndcg@10": round(statistics.mean(s[0] for s in scores), 4),
         "mrr@10": round(statistics.mean(s[1] for s in scores), 4),
-        "per_query": {qid: round(s[0], 3) for (qid, _, _), s in zip(judgments(), scores)},
+        "per_query": {
+            qid: round(s[0], 3) for (qid, _, _), s in zip(judgments(), scores, strict=True)
+        },
     }
 
 
