@@ -4,8 +4,8 @@ language, then the facets the user chose.
 Rules (each general, each visible in a hit's ``why``):
 
 1. Words of the request count fully; words of the same concept (vocabulary.py, found in the
-   request's text even when the analyser splits them, like 스쿨존) count half, analysed the
-   way the catalogue is.
+   request's text even when the analyser splits them, like 스쿨존) count less, analysed the
+   way the catalogue is. Keywords from the optional language model (llm.py) count the same.
 2. A derived noun also looks for its stem at half weight (출생아 → 출생, 사망자 → 사망):
    catalogue titles name the topic, requests name the counted thing.
 3. A request that names a district keeps city-wide datasets and that district's own, and
@@ -31,6 +31,7 @@ from datetime import date
 
 import numpy as np
 
+from seoul_data.search import llm
 from seoul_data.search.index import SearchIndex, document_terms
 from seoul_data.search.query import ParsedQuery, parse
 from seoul_data.search.vocabulary import RELATED
@@ -103,6 +104,9 @@ def rank(
         note = "검색어를 이해하지 못했습니다. 찾는 데이터를 단어로 적어 주세요 (예: 따릉이 대여소)."
         return SearchResult(parsed.text, filters, [], [note, *parsed.notes])
     concepts = [c for c in _concepts(parsed.text, terms) if c not in terms]
+    if llm.configured():
+        suggested = _analysed(tuple(llm.rewrite(parsed.text)))
+        concepts += [t for t in suggested if t not in terms and t not in concepts and len(t) > 1]
     scores = index.scores(terms)
     if concepts:
         scores = scores + CONCEPT_WEIGHT * index.scores(concepts)
