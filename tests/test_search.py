@@ -148,3 +148,9 @@ def test_cli_prints_json_per_query(data_dir, tmp_path):
     assert set(first) >= {"query", "filters", "hits"} and len(first["hits"]) == 3
     assert set(first["hits"][0]) == {"id", "source_id", "title", "score", "why"}
     assert json.loads(out[1])["filters"]["gu"] == ["강남구"]
+
+
+def test_typos_are_read_as_the_closest_catalogue_word(data_dir):
+    result = sd.search("공중화장싷 위치")
+    assert "화장실" in result.hits[0].title
+    assert "오타 교정: 공중화장싷→공중화장실" in result.hits[0].why

@@ -18,7 +18,9 @@ Rules (each general, each visible in a hit's ``why``):
    tables (통계, 현황, 수량, 건수 in the title) to lists of records.
 6. Translated versions (영문, 中文 …) rank below the Korean original unless the request is
    in a foreign script.
-7. Years, places, age and sex are filters shown back to the user, not search words; a
+7. A word the catalogue does not have is read as its closest catalogue word when one is
+   close enough (a typo: 화장싷 → 화장실), and the hit says so.
+8. Years, places, age and sex are filters shown back to the user, not search words; a
    dataset known not to cover the years asked for ranks lower and says so.
 """
 
@@ -99,6 +101,8 @@ def rank(
     provider (a substring of the publisher) and gu."""
     facets = {key: value for key, value in (facets or {}).items() if value}
     terms = _search_terms(parsed)
+    corrections = {t: c for t in terms if (c := index.correct(t))}
+    terms = [corrections.get(t, t) for t in terms]
     filters = {**parsed.filters(), **facets}
     if not terms:
         note = "검색어를 이해하지 못했습니다. 찾는 데이터를 단어로 적어 주세요 (예: 따릉이 대여소)."
@@ -127,13 +131,14 @@ def rank(
     scores = np.where(_facet_mask(index, facets), scores, 0.0)
 
     top = np.argsort(-scores, kind="stable")[:k]
+    typo_note = [f"오타 교정: {a}→{b}" for a, b in corrections.items()]
     hits = [
         Hit(
             id=index.ids[i],
             source_id=index.source_ids[i],
             title=index.titles[i],
             score=round(float(scores[i]), 4),
-            why=_why(index, i, terms, concepts, parsed),
+            why=_why(index, i, terms, concepts, parsed) + typo_note,
         )
         for i in top
         if scores[i] > 0

@@ -7,8 +7,10 @@ minute for the 61k national list).
 
 from __future__ import annotations
 
+import difflib
 import functools
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,6 +60,26 @@ class SearchIndex:
             name: np.array([any(w in t for w in words) for t in self.titles])
             for name, words in TITLE_MARKERS.items()
         }
+
+    @functools.cached_property
+    def _words_by_initial(self) -> dict[str, list[str]]:
+        words: dict[str, list[str]] = {}
+        for word in self.vocabulary:
+            if len(word) >= 2:
+                words.setdefault(word[0], []).append(word)
+        return words
+
+    def correct(self, term: str) -> str | None:
+        """The catalogue word closest to a word the catalogue does not have (a typo), by
+        similarity of their letters (jamo); None when nothing is close."""
+        if term in self.vocabulary or len(term) < 2:
+            return None
+        candidates = [w for w in self._words_by_initial.get(term[0], ())
+                      if abs(len(w) - len(term)) <= 1]  # fmt: skip
+        letters = {unicodedata.normalize("NFD", w): w for w in candidates}
+        close = difflib.get_close_matches(unicodedata.normalize("NFD", term), list(letters),
+                                          n=1, cutoff=0.8)  # fmt: skip
+        return letters[close[0]] if close else None
 
     def scores(self, terms: list[str]) -> np.ndarray:
         """BM25 of the whole description plus, weighted double, of the title alone: a long
