@@ -13,7 +13,7 @@ Rules (each general, each visible in a hit's ``why``):
    (자치구별, 구별) rank up, since they answer for that district. A request that names no
    district prefers city-wide datasets to single-district ones.
 4. A breakdown the request asks for (구별, 동별, 연도별, 월별, 시간대별) is not a search word;
-   datasets whose title has that breakdown rank up.
+   datasets whose title has that breakdown rank up. Naming a dong asks for 동별 data.
 5. A request for a count (몇 명, 몇 대, 몇 개, 몇 건 …) prefers statistics and status
    tables (통계, 현황, 수량, 건수 in the title) to lists of records.
 6. Translated versions (영문, 中文 …) rank below the Korean original unless the request is
@@ -115,7 +115,8 @@ def rank(
     if concepts:
         scores = scores + CONCEPT_WEIGHT * index.scores(concepts)
     scores *= _place_factor(index, parsed, facets)
-    breakdown = _breakdown(parsed.text)
+    # a named dong asks for dong-level data unless another breakdown is asked for
+    breakdown = _breakdown(parsed.text) or ("동별" if parsed.dong else None)
     if breakdown:
         titled = index.title_flags[f"breakdown:{breakdown}"]
         scores = np.where(titled, scores * BREAKDOWN, scores)

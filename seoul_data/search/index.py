@@ -72,8 +72,8 @@ class SearchIndex:
     def correct(self, term: str) -> str | None:
         """The catalogue word closest to a word the catalogue does not have (a typo), by
         similarity of their letters (jamo); None when nothing is close."""
-        if term in self.vocabulary or len(term) < 2:
-            return None
+        if term in self.vocabulary or len(term) < 3:
+            return None  # two letters are too few to tell a typo from another word
         candidates = [w for w in self._words_by_initial.get(term[0], ())
                       if abs(len(w) - len(term)) <= 1]  # fmt: skip
         letters = {unicodedata.normalize("NFD", w): w for w in candidates}
