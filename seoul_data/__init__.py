@@ -13,12 +13,13 @@ from seoul_data import geo
 from seoul_data.load import catalog, describe, load, sql
 from seoul_data.paths import data_dir
 from seoul_data.population_hall import indicator, indicators
-from seoul_data.search import search, search_session
+from seoul_data.search import ask, search, search_session
 
 __version__ = "0.1.0"
 
 __all__ = [
     "__version__",
+    "ask",
     "catalog",
     "data_dir",
     "describe",

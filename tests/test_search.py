@@ -154,3 +154,14 @@ def test_typos_are_read_as_the_closest_catalogue_word(data_dir):
     result = sd.search("공중화장싷 위치")
     assert "화장실" in result.hits[0].title
     assert "오타 교정: 공중화장싷→공중화장실" in result.hits[0].why
+
+
+@pytest.mark.parametrize(
+    ("text", "period"),
+    [("19년 송파구 인구", "2019년"), ("2024.3 마포구 전입", "2024년 3월"),
+     ("2024-03 전입", "2024년 3월"), ("98년 출생아", "1998년"), ("10년간 변화", None)],
+)  # fmt: skip
+def test_time_written_in_short_forms(text, period):
+    from seoul_data.search.query import parse
+
+    assert parse(text, today=SNAPSHOT).filters().get("period") == period

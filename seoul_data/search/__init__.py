@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from seoul_data.search.answers import Answer, ask
 from seoul_data.search.conversation import Session
 from seoul_data.search.engine import Hit, SearchResult, rank
 from seoul_data.search.index import index_for
@@ -73,4 +74,4 @@ def search_session() -> Session:
     return Session()
 
 
-__all__ = ["Hit", "SearchResult", "Session", "search", "search_session"]
+__all__ = ["Answer", "Hit", "SearchResult", "Session", "ask", "search", "search_session"]

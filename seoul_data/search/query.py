@@ -152,7 +152,8 @@ def _places(text: str, tokens: list[tuple[str, str]]) -> tuple[tuple[str, ...], 
 
 
 _YEAR = re.compile(r"(20\d{2}|19\d{2})\s*년?")
-_MONTH = re.compile(r"(20\d{2}|19\d{2})\s*년\s*(\d{1,2})\s*월")
+_SHORT_YEAR = re.compile(r"(?<!\d)(\d{2})\s*년(?!\s*(?:간|동안|째))")
+_MONTH = re.compile(r"(20\d{2}|19\d{2})\s*(?:년\s*|[.-]\s*)(\d{1,2})(?:\s*월|(?![\d.]))")
 _QUARTER = re.compile(r"(20\d{2}|19\d{2})\s*년\s*([1-4])\s*분기")
 _RECENT = re.compile(r"최근\s*(\d{1,2})\s*년")
 _RANGE = re.compile(r"(20\d{2}|19\d{2})\s*년?\s*(?:부터|~|-|–)\s*(20\d{2}|19\d{2})")
@@ -182,6 +183,11 @@ def _period(text: str, today: date) -> Period | None:
         return Period(today.year, today.year, month=today.month)
     if match := _YEAR.search(text):
         return Period(int(match[1]), int(match[1]))
+    if match := _SHORT_YEAR.search(text):
+        # '19년' is 2019 (a year up to this one), '98년' is 1998
+        short = int(match[1])
+        year = 2000 + short if 2000 + short <= today.year else 1900 + short
+        return Period(year, year)
     return None
 
 
