@@ -153,7 +153,7 @@ def _places(text: str, tokens: list[tuple[str, str]]) -> tuple[tuple[str, ...], 
 
 _YEAR = re.compile(r"(20\d{2}|19\d{2})\s*년?")
 _SHORT_YEAR = re.compile(r"(?<!\d)(\d{2})\s*년(?!\s*(?:간|동안|째))")
-_MONTH = re.compile(r"(20\d{2}|19\d{2})\s*(?:년\s*|[.-]\s*)(\d{1,2})(?:\s*월|(?![\d.]))")
+_MONTH = re.compile(r"(20\d{2}|19\d{2})\s*(?:년\s*(\d{1,2})\s*월|[.-]\s*(\d{1,2})(?![\d.]))")
 _QUARTER = re.compile(r"(20\d{2}|19\d{2})\s*년\s*([1-4])\s*분기")
 _RECENT = re.compile(r"최근\s*(\d{1,2})\s*년")
 _RANGE = re.compile(r"(20\d{2}|19\d{2})\s*년?\s*(?:부터|~|-|–)\s*(20\d{2}|19\d{2})")
@@ -162,8 +162,9 @@ _RANGE = re.compile(r"(20\d{2}|19\d{2})\s*년?\s*(?:부터|~|-|–)\s*(20\d{2}|1
 def _period(text: str, today: date) -> Period | None:
     if match := _QUARTER.search(text):
         return Period(int(match[1]), int(match[1]), quarter=int(match[2]))
-    if match := _MONTH.search(text):
-        return Period(int(match[1]), int(match[1]), month=int(match[2]))
+    match = _MONTH.search(text)
+    if match and 1 <= int(match[2] or match[3]) <= 12:
+        return Period(int(match[1]), int(match[1]), month=int(match[2] or match[3]))
     if match := _RANGE.search(text):
         low, high = sorted((int(match[1]), int(match[2])))
         return Period(low, high)
