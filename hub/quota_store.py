@@ -11,12 +11,11 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from hub.quota_policy import Policy, PolicyError, parse_policy
+from seoul_data.transactions import write_transaction
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS policy (
@@ -80,19 +79,8 @@ class QuotaStore:
         finally:
             db.close()
 
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        try:
-            db.execute("BEGIN IMMEDIATE")
-            yield db
-            db.execute("COMMIT")
-        except BaseException:
-            if db.in_transaction:
-                db.execute("ROLLBACK")
-            raise
-        finally:
-            db.close()
+    def transaction(self):
+        return write_transaction(sqlite3.connect(self.path, timeout=30))
 
     # policy
 

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from seoul_data.catalog.model import CatalogError, Dataset, Version
+from seoul_data.transactions import write_transaction
 
 CATALOG_FILE = "catalog.sqlite"
 #: The columns of :meth:`Catalog.summaries` (and of ``sd.catalog()``).
@@ -77,21 +78,9 @@ class Catalog:
             return sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30)
         return sqlite3.connect(self.path, timeout=30)
 
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction (BEGIN IMMEDIATE): all of it happens, or none."""
-        db = self._open()
-        db.isolation_level = None
-        try:
-            db.execute("BEGIN IMMEDIATE")
-            yield db
-            db.execute("COMMIT")
-        except BaseException:
-            if db.in_transaction:
-                db.execute("ROLLBACK")
-            raise
-        finally:
-            db.close()
+    def transaction(self):
+        """A write transaction: all of it happens, or none."""
+        return write_transaction(self._open())
 
     @contextmanager
     def reading(self) -> Iterator[sqlite3.Connection]:
