@@ -352,3 +352,31 @@ def test_every_bundled_dataset_loads_with_its_schema(data_dir):
             c for c in declared if c != "geometry"
         ] or type(frame).__name__ == "GeoDataFrame", source.dataset.id
         assert result.version.rows > 0, source.dataset.id
+
+
+def test_a_catalog_of_the_first_release_is_upgraded_in_place(tmp_path):
+    import json
+    import sqlite3
+
+    old = sqlite3.connect(tmp_path / "catalog.sqlite")
+    old.executescript(
+        "CREATE TABLE datasets (id TEXT PRIMARY KEY, field TEXT NOT NULL, title TEXT NOT NULL,"
+        " provider TEXT NOT NULL, publisher TEXT NOT NULL, access TEXT NOT NULL,"
+        " source_id TEXT NOT NULL, loadable INTEGER NOT NULL, search_text TEXT NOT NULL,"
+        " doc TEXT NOT NULL);"
+        "CREATE INDEX datasets_field ON datasets (field);"
+    )
+    doc = json.dumps(COUNTS.to_dict(), ensure_ascii=False)
+    old.execute("INSERT INTO datasets VALUES (?, ?, ?, '', '', 'public', '', 1, '시험', ?)",
+                (COUNTS.id, COUNTS.field, COUNTS.title, doc))  # fmt: skip
+    old.commit()
+    old.close()
+    store = Catalog(tmp_path)
+    assert [d.id for d in store.find(keyword="시험")] == ["test.counts"]
+    assert store.summaries(field="일반행정")[0][0] == "test.counts"
+    indexes = (
+        sqlite3.connect(tmp_path / "catalog.sqlite")
+        .execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'datasets'")
+        .fetchall()
+    )
+    assert ("datasets_field",) in indexes

@@ -69,6 +69,7 @@ class Catalog:
             self.data_dir.mkdir(parents=True, exist_ok=True)
             db = self._open()
             try:
+                _upgrade(db)
                 db.executescript(_SCHEMA)
             finally:
                 db.close()
@@ -186,6 +187,32 @@ class Catalog:
                 json.dumps(version.provenance, ensure_ascii=False),
             ),
         )
+
+
+def _upgrade(db: sqlite3.Connection) -> None:
+    """Bring a catalog written by an earlier version to the current schema, in place.
+
+    0.1.0 catalogs had the search text inside ``datasets`` and no ``landing_page`` column."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(datasets)")}
+    if not columns or "landing_page" in columns:
+        return
+    docs = [Dataset.from_dict(json.loads(doc)) for (doc,) in db.execute("SELECT doc FROM datasets")]
+    statements = [
+        "ALTER TABLE datasets RENAME TO datasets_old",
+        "DROP INDEX IF EXISTS datasets_field",
+        "DROP INDEX IF EXISTS datasets_source",
+        *(part for part in _SCHEMA.split(";") if part.strip()),
+    ]
+    with write_transaction(sqlite3.connect(db_path(db))) as tx:
+        for statement in statements:
+            tx.execute(statement)
+        tx.executemany(_UPSERT, [_dataset_row(d) for d in docs])
+        tx.executemany(_UPSERT_SEARCH, [(d.id, _search_text(d)) for d in docs])
+        tx.execute("DROP TABLE datasets_old")
+
+
+def db_path(db: sqlite3.Connection) -> str:
+    return db.execute("PRAGMA database_list").fetchone()[2]
 
 
 _UPSERT = "INSERT OR REPLACE INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"

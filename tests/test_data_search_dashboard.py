@@ -1,0 +1,187 @@
+"""The 데이터 검색 dashboard, executed on a real kernel (nbclient) over real bundled data,
+then driven through the functions and widgets its page uses."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+REPO = Path(__file__).resolve().parent.parent
+NOTEBOOK = REPO / "dashboards" / "data_search.ipynb"
+CATALOG_CSV = REPO / "data" / "catalog" / "datagokr_catalog_20220630_seoul_orgs.csv"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+# the real xlsx has no default style; openpyxl says so each time it is read
+pytestmark = pytest.mark.filterwarnings("ignore:Workbook contains no default style:UserWarning")
+
+
+def make_data_dir(directory: Path) -> Path:
+    """The population datasets (answers), a table and a map layer (previews), and the
+    Seoul list of data.go.kr (search)."""
+    from seoul_data.catalog import Catalog
+    from seoul_data.catalog.datagokr import import_datagokr
+    from seoul_data.sources import ingest_bundled, sources
+
+    wanted = {s.dataset.id for s in sources() if s.dataset.id.startswith("population.")}
+    wanted |= {"transport.bike_sharing_demand_uci", "boundaries.gu_juso2015"}
+    ingest_bundled(directory, only=wanted)
+    import_datagokr(Catalog(directory), CATALOG_CSV)
+    return directory
+
+
+class Dashboard:
+    """The executed notebook and its live kernel."""
+
+    def __init__(self, notebook, client: NotebookClient) -> None:
+        self.notebook = notebook
+        self.client = client
+
+    def run(self, code: str):
+        """Run ``code`` in the dashboard's kernel; the value it prints as JSON."""
+        cell = nbformat.v4.new_code_cell(code)
+        self.notebook.cells.append(cell)
+        self.client.execute_cell(cell, len(self.notebook.cells) - 1)
+        printed = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
+        return json.loads(printed) if printed.strip() else None
+
+    def send(self, message: str) -> dict:
+        turn = self.run(f"import json; print(json.dumps(send({message!r}), ensure_ascii=False))")
+        assert turn is not None, f"no reply to {message!r}: {self.history()}"
+        return turn
+
+    def history(self) -> str:
+        return self.run("import json; print(json.dumps(history_text(), ensure_ascii=False))")
+
+    def chips(self) -> str:
+        return self.run("import json; print(json.dumps(chips.value, ensure_ascii=False))")
+
+
+@pytest.fixture(scope="module")
+def dashboard(tmp_path_factory) -> Dashboard:
+    tmp = tmp_path_factory.mktemp("data_search")
+    data_dir = make_data_dir(tmp / "data")
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    page_cells = len(notebook.cells)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SEOUL_DATA_DIR", str(data_dir))
+        patch.setenv("SEOUL_USAGE_LOG", str(tmp / "usage.jsonl"))
+        patch.delenv("SEOUL_DATA_GROUPS", raising=False)
+        client = NotebookClient(
+            notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": tmp}}
+        )
+        with client.setup_kernel():
+            for index, cell in enumerate(notebook.cells[:page_cells]):
+                client.execute_cell(cell, index)
+            yield Dashboard(notebook, client)
+
+
+@pytest.fixture
+def fresh(dashboard) -> Dashboard:
+    dashboard.run("reset()")
+    return dashboard
+
+
+def test_the_page_shows_only_the_ui(dashboard):
+    code = [c for c in dashboard.notebook.cells[:3] if c.cell_type == "code"]
+    outputs = [o for c in code for o in c.outputs]
+    assert [o.output_type for o in outputs] == ["display_data"], outputs
+    assert WIDGET_VIEW in outputs[0]["data"]
+    title = dashboard.notebook.cells[0]
+    assert title.cell_type == "markdown" and "데이터 검색" in title.source
+
+
+def test_a_search_shows_hits_with_source_preview_and_code(fresh):
+    turn = fresh.send("따릉이 대여소 자료 있어?")
+    assert turn["answer"] is None
+    assert len(turn["hits"]) >= 3
+    ids = [hit["id"] for hit in turn["hits"]]
+    assert "transport.bike_sharing_demand_uci" in ids
+    shown = fresh.history()
+    for hit in turn["hits"]:
+        assert hit["id"] in shown and hit["publisher"]
+    assert "따릉이 대여소 자료 있어?" in shown and "답할 수 없습니다" not in shown
+    assert "노트북에서 열기" in shown
+    assert "sd.load(&quot;transport.bike_sharing_demand_uci&quot;)" in shown
+    assert "sd.describe(&quot;datagokr." in shown  # catalogue-only entries
+    assert "<table>" in shown and "미리보기 (처음 5행)" in shown
+    bike = next(hit for hit in turn["hits"] if hit["id"] == "transport.bike_sharing_demand_uci")
+    assert len(bike["preview"]["rows"]) == 5
+    assert "주제" in fresh.chips() and "따릉이" in fresh.chips()
+
+
+def test_a_follow_up_refines_and_the_chips_show_it(fresh):
+    fresh.send("따릉이 대여소")
+    turn = fresh.send("그중 강남구만")
+    assert turn["filters"]["gu"] == ["강남구"]
+    assert turn["context"]["gu"] == ["강남구"]
+    assert "이전 질문에 이어서" in fresh.history()
+    chips = fresh.chips()
+    assert "자치구" in chips and "강남구" in chips
+    links = fresh.send("다운로드 링크")
+    assert all(hit["why"][0].startswith("다운로드: ") for hit in links["hits"])
+
+
+def test_a_value_question_is_answered_with_its_source(fresh):
+    turn = fresh.send("2019년 송파구 인구는 몇 명이야?")
+    assert turn["answer"]["value"] == 675961
+    shown = fresh.history()
+    assert "675,961명" in shown
+    assert "출처 데이터: population.gu_resident_total" in shown
+    assert "sd.load(&quot;population.gu_resident_total&quot;)" in shown
+    missing = fresh.send("2030년 강남구 인구는?")
+    assert missing["answer"]["value"] is None
+    assert "답할 수 없습니다" in fresh.history()
+
+
+@pytest.mark.parametrize(
+    ("message", "value"),
+    [
+        ("2019년 송파구 인구는 몇 명이야?", True),
+        ("강남구 재정자립도는 얼마야", True),
+        ("2030년 강남구 인구는?", True),
+        ("따릉이 대여소 자료 있어?", False),
+        ("따릉이 대여소", False),
+        ("그중 강남구만", False),
+    ],
+)
+def test_only_value_questions_get_a_direct_answer(dashboard, message, value):
+    assert dashboard.run(f"import json; print(json.dumps(asks_value({message!r})))") is value
+
+
+def test_a_map_layer_previews_by_shape_type(fresh):
+    table = fresh.run(
+        "import json; print(json.dumps(preview('boundaries.gu_juso2015', 3), ensure_ascii=False))"
+    )
+    assert table["columns"][1] == ["SIG_KOR_NM", "자치구"]
+    assert table["columns"][-1] == ["geometry", "경계"]
+    assert len(table["rows"]) == 3 and table["error"] == ""
+    assert all(row[-1] in ("Polygon", "MultiPolygon") for row in table["rows"])
+
+
+def test_the_widgets_send_and_reset(fresh):
+    fresh.run("text.value = '어린이집'")  # what the browser syncs on Enter
+    assert "어린이집" in fresh.history()
+    assert fresh.run(
+        "import json; print(json.dumps(text.value == '' and not send_button.disabled))"
+    )
+    fresh.run("send_button.click()")  # an empty box sends nothing
+    assert fresh.history().count('class="sd-me"') == 1
+    fresh.run("reset_button.click()")
+    assert fresh.run("import json; print(json.dumps(conversation.context()))") == {}
+    assert 'class="sd-me"' not in fresh.history()
+    assert "이해한 조건이 여기에 표시됩니다" in fresh.chips()
+
+
+def test_nothing_on_the_page_comes_from_outside(fresh):
+    fresh.send("따릉이 대여소")
+    fresh.send("2019년 송파구 인구는 몇 명이야?")
+    page = fresh.history() + fresh.run(
+        "import json; print(json.dumps(header.value, ensure_ascii=False))"
+    )
+    assert "<script" not in page and "<link" not in page and "<img" not in page
+    assert not re.search(r"(src|@import|url)\s*[=(]\s*[\"']?(https?:)?//", page)
+    assert not re.search(r"https?://(?!www\.data\.go\.kr/)", page.replace("&quot;", '"'))
