@@ -80,7 +80,7 @@ def kiwi():
     """The morphological analyser (kiwipiepy, its model loads offline; ~1 s, once)."""
     from kiwipiepy import Kiwi
 
-    return Kiwi()
+    return Kiwi(num_workers=-1)  # batch analysis (index builds) on every core
 
 
 def morphemes(text: str) -> list[tuple[str, str]]:
