@@ -348,3 +348,15 @@ def test_every_measure_source_reads_real_columns():
             layout = LAYOUTS[source.dataset]
             named += [c for c in (layout.area, layout.time, layout.dong, layout.hour) if c]
             assert set(named) <= columns, (source.dataset, set(named) - columns)
+
+
+def test_follow_up_questions_reuse_the_last_one(data_dir):
+    import seoul_data as sd
+
+    session = sd.search_session()
+    first = sd.ask("2019년 송파구 인구는 몇 명이야?", session=session)
+    assert first.value == 675961
+    again = sd.ask("강남구는?", session=session)
+    assert again.value == 545169 and again.place == "강남구" and "2019" in again.period
+    later = sd.ask("2020년은?", session=session)
+    assert later.value == 539231

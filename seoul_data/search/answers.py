@@ -121,9 +121,13 @@ class _NoAnswer(Exception):
 def ask(question: str, session=None) -> Answer:
     """Answer a question that asks for a value, from the catalog's datasets.
 
-    session: the conversation (reserved; not used yet).
+    session: a conversation (``sd.search_session()``); a follow-up ("강남구는?", "2020년은?")
+    asks the previous question again with the new place or period.
     """
     parsed = parse(question)
+    if session is not None:
+        parsed, _ = session.resolve(parsed)
+        session.record(parsed, [])
     filters = parsed.filters()
     if not parsed.text:
         return Answer(

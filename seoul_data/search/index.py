@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from seoul_data.catalog import Catalog
-from seoul_data.search.query import CONTENT_TAGS, kiwi
+from seoul_data.search.query import CONTENT_TAGS, kiwi, with_prefixed_nouns
 
 #: How often each part of a dataset's description counts (a title word weighs most).
 WEIGHTS = {"title": 3, "keywords": 2, "description": 1, "publisher": 1, "columns": 1}
@@ -92,8 +92,9 @@ def document_terms(texts: list[str]) -> list[list[str]]:
     """Content morphemes of many texts at once (kiwipiepy's batch mode)."""
     result = []
     for tokens in kiwi().tokenize(texts):
+        pairs = with_prefixed_nouns([(t.form, t.tag) for t in tokens])
         result.append(
-            [t.form.lower() for t in tokens if t.tag in CONTENT_TAGS and t.form not in _SEOUL]
+            [form.lower() for form, tag in pairs if tag in CONTENT_TAGS and form not in _SEOUL]
         )
     return result
 

@@ -92,12 +92,23 @@ def content_terms(tokens: list[tuple[str, str]]) -> list[str]:
     """Content words of a request; one-syllable verb stems (사, 하, 되) carry no topic."""
     return [
         form.lower()
-        for form, tag in tokens
+        for form, tag in with_prefixed_nouns(tokens)
         if tag in CONTENT_TAGS
         and form.lower() not in STOPWORDS
         and form.strip()
         and not (tag in ("VV", "VA") and len(form) < 2)
     ]
+
+
+def with_prefixed_nouns(tokens: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Tokens plus, for a noun prefix and its noun (재+개발, 초+미세, 폐+건전지), the prefixed
+    noun itself: the prefix changes the meaning, so 재개발 must not match only 개발."""
+    result = []
+    for i, (form, tag) in enumerate(tokens):
+        result.append((form, tag))
+        if tag == "XPN" and i + 1 < len(tokens) and tokens[i + 1][1] in ("NNG", "NNP"):
+            result.append((form + tokens[i + 1][0], "NNG"))
+    return result
 
 
 def parse(text: str, today: date | None = None) -> ParsedQuery:
