@@ -24,7 +24,7 @@ WEIGHTS = {"title": 3, "keywords": 2, "description": 1, "publisher": 1, "columns
 _DISTRICT = re.compile(r"서울(?:특별시|시)?\s*[_ ]?\s*([가-힣]{1,4}구)")
 _TRANSLATED = re.compile(r"영문|영어|중문|중국어|일문|일본어|english|chinese|japanese", re.I)
 _SEOUL = {"서울", "서울특별시", "서울시"}
-TITLE_BOOST = 2.0
+TITLE_BOOST = 1.0
 
 
 @dataclass
