@@ -6,6 +6,7 @@ import html
 import time
 
 import pytest
+import requests
 
 from seoul_data.catalog import Dataset, Field
 from seoul_data.ingest import ingest
@@ -112,6 +113,18 @@ def test_library_reads_the_mount_and_restricted_data_is_not_there(running_hub, s
         "    print('refused', type(e).__name__)",
     )  # fmt: skip
     assert out.split("\n")[:5] == ["analyst", "539231", "2", "[]", "refused PermissionError"], out
+
+
+def test_search_api_runs_in_every_user_server(running_hub, servers):
+    token = servers["alice"][1]
+    response = requests.get(
+        f"{running_hub.url}/user/alice/seoul-data/api/search",
+        params={"q": "자치구 주민등록 인구", "k": 3},
+        headers={"Authorization": f"token {token}"},
+        timeout=120,
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["hits"][0]["id"] == "population.gu_resident_total"
 
 
 def test_users_cannot_reach_each_other(running_hub, servers):
