@@ -127,6 +127,19 @@ def test_search_api_runs_in_every_user_server(running_hub, servers):
     assert response.json()["hits"][0]["id"] == "population.gu_resident_total"
 
 
+def test_jupyterlab_asks_nothing_of_the_internet(running_hub, servers):
+    # the running server's own start-up log says what JupyterLab was configured with
+    log = running_hub.container("alice").logs().decode(errors="replace")
+    assert "Extension Manager is 'readonly'" in log
+    headers = {"Authorization": f"token {servers['alice'][1]}"}
+    news = requests.get(f"{running_hub.url}/user/alice/lab/api/news", headers=headers, timeout=30)
+    assert news.status_code == 200 and news.json()["news"] == []
+    update = requests.get(
+        f"{running_hub.url}/user/alice/lab/api/update", headers=headers, timeout=30
+    )
+    assert update.status_code == 200 and update.json()["notification"] is None
+
+
 def test_users_cannot_reach_each_other(running_hub, servers):
     bob_session, bob_token = servers["bob"]
     # with bob's cookie, through the browser flow: the hub refuses the OAuth grant
