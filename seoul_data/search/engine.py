@@ -16,6 +16,8 @@ Rules (each general, each visible in a hit's ``why``):
    datasets whose title has that breakdown rank up. Naming a dong asks for 동별 data.
 5. A request for a count (몇 명, 몇 대, 몇 개, 몇 건 …) prefers statistics and status
    tables (통계, 현황, 수량, 건수 in the title) to lists of records.
+   A request for where things are or a list of them (어디, 위치, 주소, 목록) prefers lists and
+   location data to statistics tables.
 6. Translated versions (영문, 中文 …) rank below the Korean original unless the request is
    in a foreign script.
 7. A word the catalogue does not have is read as its closest catalogue word when one is
@@ -43,8 +45,11 @@ DISTRICT_WITHOUT_PLACE = 0.75
 BY_DISTRICT = 1.5
 BREAKDOWN = 1.3
 COUNT = 1.3
+PLACE_LIST = 1.3
 _COUNT_QUESTION = re.compile(r"몇\s*(명|대|개|건|곳|마리|호|가구|세대)|얼마나\s*많|개수|인원수")
 _STATISTICS = ("통계", "현황", "수량", "건수", "인원")
+_PLACE_QUESTION = re.compile(r"어디|위치|주소|목록|리스트|좌표|지도")
+_PLACES_TITLE = ("위치", "정보", "목록", "주소", "좌표", "현황")
 TRANSLATED = 0.6
 OUT_OF_PERIOD = 0.6
 CONCEPT_WEIGHT = 0.7
@@ -60,6 +65,8 @@ _DERIVATIONAL = ("아", "자", "수", "율", "률", "소", "장", "원", "량")
 #: Title words the rules test, by name (precomputed per index).
 TITLE_MARKERS = {
     "statistics": _STATISTICS,
+    "places": _PLACES_TITLE,
+    "statistics_only": ("통계",),
     "by_district": ("자치구", "구별"),
     **{f"breakdown:{word}": forms for word, forms in BREAKDOWNS.items()},
 }
@@ -122,6 +129,9 @@ def rank(
         scores = np.where(titled, scores * BREAKDOWN, scores)
     if _COUNT_QUESTION.search(parsed.text):
         scores = np.where(index.title_flags["statistics"], scores * COUNT, scores)
+    elif _PLACE_QUESTION.search(parsed.text):
+        places = index.title_flags["places"] & ~index.title_flags["statistics_only"]
+        scores = np.where(places, scores * PLACE_LIST, scores)
     if not any(ord(ch) < 0x3130 and ch.isalpha() for ch in parsed.text):
         scores = np.where(index.translated, scores * TRANSLATED, scores)
     if parsed.period:
