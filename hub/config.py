@@ -33,6 +33,10 @@ def read_or_create_secret(path: Path, nbytes: int = 32) -> str:
     return secret
 
 
+#: Services end with the hub, even a killed one (hub/with_parent.py).
+WITH_PARENT = (sys.executable, "-m", "hub.with_parent")
+
+
 def services(settings: HubSettings, policy: dict) -> list[dict]:
     """The hub-managed services: the quota admin service and the idle culler.
 
@@ -43,7 +47,7 @@ def services(settings: HubSettings, policy: dict) -> list[dict]:
         {
             "name": "quota",
             "url": f"http://127.0.0.1:{settings.quota_port}",
-            "command": [sys.executable, "-m", "hub.quota_service"],
+            "command": [*WITH_PARENT, sys.executable, "-m", "hub.quota_service"],
             "oauth_no_confirm": True,
             "environment": {
                 "SDH_QUOTA_DB": str(settings.quota_db),
@@ -55,6 +59,7 @@ def services(settings: HubSettings, policy: dict) -> list[dict]:
         {
             "name": "idle-culler",
             "command": [
+                *WITH_PARENT,
                 sys.executable,
                 "-m",
                 "jupyterhub_idle_culler",

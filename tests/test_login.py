@@ -44,3 +44,40 @@ def test_home_page_is_korean_and_lists_only_own_entrances(running_hub):
 def test_no_open_signup(running_hub):
     response = running_hub.login("bob").get(f"{running_hub.url}/hub/signup", allow_redirects=False)
     assert response.status_code == 404
+
+
+def test_services_end_with_a_killed_hub(tmp_path):
+    """A hub killed outright (no clean shutdown) leaves no service process behind."""
+    import os
+    import signal
+    import time
+    from pathlib import Path
+
+    from hub import processes
+    from tests.running_hub import RunningHub, hub_settings_for
+
+    hub = RunningHub(hub_settings_for(tmp_path)).start()
+    marker = f"SDH_QUOTA_DB={hub.settings.quota_db}".encode()
+
+    def services() -> list[int]:
+        found = []
+        for entry in Path("/proc").iterdir():
+            try:
+                if entry.name.isdigit() and marker in (entry / "environ").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+        return found
+
+    try:
+        deadline = time.monotonic() + 30
+        while not services():
+            assert time.monotonic() < deadline, "the quota service never started"
+            time.sleep(0.2)
+        os.kill(processes.running_pid(hub.settings, "hub"), signal.SIGKILL)
+        deadline = time.monotonic() + 15
+        while services():
+            assert time.monotonic() < deadline, f"orphaned services: {services()}"
+            time.sleep(0.2)
+    finally:
+        hub.stop()
