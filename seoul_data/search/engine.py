@@ -6,6 +6,8 @@ Rules (each general, each visible in a hit's ``why``):
 1. Words of the request count fully; words of the same concept (vocabulary.py, found in the
    request's text even when the analyser splits them, like 스쿨존) count less, analysed the
    way the catalogue is. Keywords from the optional language model (llm.py) count the same.
+   A dataset that matches more of the request's words ranks above one that matches a single
+   word many times (coverage: half of the score scales with the share of words matched).
 2. A derived noun also looks for its stem at half weight (출생아 → 출생, 사망자 → 사망):
    catalogue titles name the topic, requests name the counted thing.
 3. A request that names a district keeps city-wide datasets and that district's own, and
@@ -53,6 +55,7 @@ _PLACES_TITLE = ("위치", "정보", "목록", "주소", "좌표", "현황")
 TRANSLATED = 0.6
 OUT_OF_PERIOD = 0.6
 CONCEPT_WEIGHT = 0.7
+COVERAGE = 0.5
 #: Breakdowns a request can ask for, and how catalogue titles write them.
 BREAKDOWNS = {
     "구별": ("구별", "자치구"), "자치구별": ("구별", "자치구"),
@@ -118,7 +121,12 @@ def rank(
     if llm.configured():
         suggested = _analysed(tuple(llm.rewrite(parsed.text)))
         concepts += [t for t in suggested if t not in terms and t not in concepts and len(t) > 1]
-    scores = index.scores(terms)
+    per_term = [index.scores([t]) for t in terms]
+    scores = np.sum(per_term, axis=0)
+    if len(terms) > 1:
+        # a dataset about all of the request beats one about a single word of it
+        covered = np.sum([s > 0 for s in per_term], axis=0) / len(terms)
+        scores = scores * (1 - COVERAGE + COVERAGE * covered)
     if concepts:
         scores = scores + CONCEPT_WEIGHT * index.scores(concepts)
     scores *= _place_factor(index, parsed, facets)
