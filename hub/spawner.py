@@ -109,6 +109,7 @@ class SeoulDockerSpawner(DockerSpawner):
 
     #: The profile this server runs with, decided in apply_user_options.
     profile: Profile | None = None
+    spawn_policy: Policy | None = None
     gpu_devices: tuple[str, ...] = ()
     _threaded_executor: ThreadPoolExecutor | None = None
 
@@ -200,7 +201,7 @@ class SeoulDockerSpawner(DockerSpawner):
                 "profile-not-allowed",
                 status=403,
             )
-        self.profile = chosen
+        self.profile, self.spawn_policy = chosen, policy
         self.cpu_limit = chosen.cpu
         self.mem_limit = chosen.mem
 
@@ -223,7 +224,8 @@ class SeoulDockerSpawner(DockerSpawner):
 
     async def _open_session(self) -> None:
         """Admit this server and take its GPUs, or refuse with the reason."""
-        store, policy = self.quota_store(), self.policy()
+        # the policy the profile was checked against: one snapshot for the whole spawn
+        store, policy = self.quota_store(), self.spawn_policy
         if store is None or self.profile is None:
             return
         # what runs is the truth: the store may predate a hub restart or be new

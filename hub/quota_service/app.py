@@ -42,7 +42,7 @@ class AdminHandler(HubOAuthenticated, web.RequestHandler):
     def prepare(self):
         user = self.current_user
         if user is None:
-            if self.request.path.split("/")[-2:-1] == ["api"] or "/api/" in self.request.path:
+            if "/api/" in self.request.path:
                 raise web.HTTPError(403, "로그인이 필요합니다")
             return  # @web.authenticated on the page redirects to the hub's login
         if not (user.get("admin") or ADMIN_GROUP in user.get("groups", [])):
@@ -62,6 +62,8 @@ class PageHandler(AdminHandler):
     @web.authenticated
     def get(self):
         policy = self.store.policy()
+        month = datetime.now(UTC).strftime("%Y-%m")
+        start, end = month_bounds(month)
         self.render(
             "index.html",
             policy=policy,
@@ -70,8 +72,8 @@ class PageHandler(AdminHandler):
             servers=running_servers(
                 self.store, self.settings["docker_host"], self.settings["container_prefix"]
             ),  # fmt: skip
-            usage=usage(self.store.sessions(since=_month_start()), _month_start(), time.time()),
-            month=datetime.now(UTC).strftime("%Y-%m"),
+            usage=usage(self.store.sessions(since=start, until=end), start, end),
+            month=month,
             audit=self.store.audit_log(limit=50),
             when=lambda t: datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%d %H:%M UTC"),
             xsrf=self.xsrf_token.decode(),
@@ -185,10 +187,6 @@ async def stop_servers_past_max_age(store: QuotaStore) -> list[str]:
         store.audit("quota-service", "server.stopped.max_age", user,
                     after={"status": response.code})  # fmt: skip
     return expired
-
-
-def _month_start() -> float:
-    return month_bounds(datetime.now(UTC).strftime("%Y-%m"))[0]
 
 
 def make_app() -> web.Application:
