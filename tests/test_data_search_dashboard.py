@@ -132,6 +132,10 @@ def test_a_value_question_is_answered_with_its_source(fresh):
     assert "675,961명" in shown
     assert "출처 데이터: population.gu_resident_total" in shown
     assert "sd.load(&quot;population.gu_resident_total&quot;)" in shown
+    # the series behind the value, drawn as a chart from its first to its last year
+    series = turn["answer"]["series"]
+    assert len(series) > 5 and '<div class="sd-chart"><svg' in shown
+    assert f">{series[0]['period']}</text>" in shown and f">{series[-1]['period']}</text>" in shown
     missing = fresh.send("2030년 강남구 인구는?")
     assert missing["answer"]["value"] is None
     assert "답할 수 없습니다" in fresh.history()
@@ -160,6 +164,7 @@ def test_a_map_layer_previews_by_shape_type(fresh):
     assert table["columns"][-1] == ["geometry", "경계"]
     assert len(table["rows"]) == 3 and table["error"] == ""
     assert all(row[-1] in ("Polygon", "MultiPolygon") for row in table["rows"])
+    assert table["thumbnail"].startswith("<svg") and table["thumbnail"].count("<path") == 25
 
 
 def test_the_widgets_send_and_reset(fresh):
@@ -184,4 +189,6 @@ def test_nothing_on_the_page_comes_from_outside(fresh):
     )
     assert "<script" not in page and "<link" not in page and "<img" not in page
     assert not re.search(r"(src|@import|url)\s*[=(]\s*[\"']?(https?:)?//", page)
-    assert not re.search(r"https?://(?!www\.data\.go\.kr/)", page.replace("&quot;", '"'))
+    # links to data.go.kr pages and the SVG namespace (a name, never fetched) only
+    outside = re.compile(r"https?://(?!www\.data\.go\.kr/|www\.w3\.org/2000/svg\")")
+    assert not outside.search(page.replace("&quot;", '"'))

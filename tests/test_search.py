@@ -66,6 +66,31 @@ def test_a_named_district_keeps_out_other_districts(data_dir):
     assert any("마포구" in t or "자치구" in t or "서울특별시_" in t for t in titles(result))
 
 
+def test_city_wide_tables_by_district_answer_for_a_named_district(data_dir):
+    # '서울특별시_자치구 …' is a city-wide table by district, not a district named 자치구
+    result = sd.search("강남구에 CCTV 몇 대 깔려 있는지 알 수 있는 자료 있어?")
+    assert any(t.startswith("서울특별시_자치구") for t in titles(result, 3)), titles(result)
+    own = sd.search("강서구 반려견 등록 몇 마리야")
+    assert sum("강서구" in t for t in titles(own, 3)) == 2, titles(own)
+
+
+def test_staff_words_reach_catalogue_compounds(data_dir):
+    # 혼자 (→ 독거) + 어르신 (→ 노인): the catalogue writes 독거노인 as one word
+    result = sd.search("혼자 사시는 어르신 몇 명인지 동별로 알고 싶어")
+    assert any("독거노인" in t for t in titles(result, 3)), titles(result)
+    assert "독거노인" in "; ".join(result.hits[0].why + result.hits[1].why + result.hits[2].why)
+
+
+def test_vocabulary_is_not_matched_inside_unrelated_words(data_dir):
+    # 불광동 holds 불 (fire), '진행 중인 구역' holds 인구 across a space: neither is meant
+    fire = sd.search("불광동 근처 경로당")
+    assert not any("화재" in "; ".join(h.why) or "소방" in "; ".join(h.why) for h in fire.hits)
+    areas = sd.search("재개발 재건축 진행 중인 구역")
+    assert not any("인구" in t for t in titles(areas)), titles(areas)
+    kindergartens = titles(sd.search("유치원 목록 주소"))
+    assert all("유치원" in t or "어린이집" in t for t in kindergartens), kindergartens
+
+
 def test_time_words_are_filters_relative_to_today(data_dir):
     last_year = sd.search("작년 코로나 확진자 자치구별 추이", today=SNAPSHOT)
     assert last_year.filters["years"] == [2021, 2021]

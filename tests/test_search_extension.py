@@ -212,15 +212,19 @@ def test_preview_of_bundled_datasets(server):
     assert set(table["rows"][0]) == set(names)
     assert table["publisher"] and table["attribution"].startswith("출처")
     assert table["load_code"] == 'sd.load("transport.bike_sharing_demand_uci")'
+    assert table["thumbnail"] is None  # a table without a place has no map
 
     shapes = server.ok("preview", id="boundaries.gu_juso2015")
     assert len(shapes["rows"]) == 5
     assert {"SIG_KOR_NM", "geometry"} <= {c["name"] for c in shapes["columns"]}
     geometry = shapes["rows"][0]["geometry"]
     assert geometry.startswith(("POLYGON", "MULTIPOLYGON")) and len(geometry) <= 61
+    assert shapes["thumbnail"].startswith("<svg") and shapes["thumbnail"].count("<path") == 25
+    by_gu = server.ok("preview", id="population.gu_resident_total")
+    assert by_gu["thumbnail"].count('fill-opacity="0.55"') == 25  # every gu has rows
 
     listed = server.ok("preview", id="datagokr.15099365")
-    assert listed["loadable"] is False and listed["rows"] == []
+    assert listed["loadable"] is False and listed["rows"] == [] and listed["thumbnail"] is None
     assert "data.go.kr" in listed["note"]
     assert listed["load_code"] == 'sd.describe("datagokr.15099365")'
 

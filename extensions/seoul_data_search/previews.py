@@ -1,5 +1,6 @@
 """The first rows of a dataset as JSON, with what must be shown beside them (publisher,
-attribution, licence) and the line that loads it in a notebook."""
+attribution, licence), a map thumbnail (SVG) for data with a place, and the line that loads
+it in a notebook."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ def preview(dataset_id: str, limit: int = 5) -> dict:
     import pandas as pd
 
     import seoul_data as sd
+    from seoul_data import svg
     from seoul_data.catalog import CatalogError
 
     try:
@@ -48,6 +50,7 @@ def preview(dataset_id: str, limit: int = 5) -> dict:
         "load_code": load_code(info["id"]),
         "columns": [],
         "rows": [],
+        "thumbnail": None,
         "note": "",
     }
     if not info["loadable"]:
@@ -74,6 +77,7 @@ def preview(dataset_id: str, limit: int = 5) -> dict:
     reply["rows"] = json.loads(
         frame.to_json(orient="records", date_format="iso", force_ascii=False)
     )
+    reply["thumbnail"] = svg.map_thumbnail(dataset_id)
     if info["synthetic"]:
         reply["note"] = "합성 데이터입니다 (실제 값이 아닙니다)."
     return reply

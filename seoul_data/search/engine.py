@@ -3,19 +3,24 @@ language, then the facets the user chose.
 
 Rules (each general, each visible in a hit's ``why``):
 
-1. Words of the request count fully; words of the same concept (vocabulary.py, found in the
-   request's text even when the analyser splits them, like 스쿨존) count less, analysed the
-   way the catalogue is. Keywords from the optional language model (llm.py) count the same.
+1. Words of the request count fully; words of the same concept (vocabulary.py, found inside
+   the request's words even when the analyser splits them, like 스쿨존, but never across a
+   space or as a single syllable inside another word) count less, analysed the way the
+   catalogue is. Keywords from the optional language model (llm.py) count the same. A word
+   the catalogue never uses is stood in for by its concept at full weight (혼자 → 독거).
    A dataset that matches more of the request's words ranks above one that matches a single
-   word many times (coverage: half of the score scales with the share of words matched).
-2. A derived noun also looks for its stem at half weight (출생아 → 출생, 사망자 → 사망):
-   catalogue titles name the topic, requests name the counted thing.
+   word many times (coverage: half of the score scales with the share of words matched, a
+   word being matched by itself or by a word of its concept).
+2. A derived noun of a counted thing also looks for its stem (출생아 → 출생, 사망자 → 사망):
+   catalogue titles name the topic, requests name the counted thing. Place nouns keep their
+   meaning (유치원 is not 유치).
 3. A request that names a district keeps city-wide datasets and that district's own, and
    pushes other districts' datasets far down; city-wide datasets broken down by district
    (자치구별, 구별) rank up, since they answer for that district. A request that names no
    district prefers city-wide datasets to single-district ones.
-4. A breakdown the request asks for (구별, 동별, 연도별, 월별, 시간대별) is not a search word;
-   datasets whose title has that breakdown rank up. Naming a dong asks for 동별 data.
+4. Breakdowns the request asks for (구별, 동별, 연도별, 월별, 시간대별; several at once) are
+   not search words; datasets whose title has each breakdown rank up. Naming a dong asks for
+   동별 data.
 5. A request for a count (몇 명, 몇 대, 몇 개, 몇 건 …) prefers statistics and status
    tables (통계, 현황, 수량, 건수 in the title) to lists of records.
    A request for where things are or a list of them (어디, 위치, 주소, 목록) prefers lists and
@@ -56,15 +61,16 @@ TRANSLATED = 0.6
 OUT_OF_PERIOD = 0.6
 CONCEPT_WEIGHT = 0.7
 COVERAGE = 0.5
+_HOURLY = ("시간대", "시간별", "시간평균", "시간 평균")
 #: Breakdowns a request can ask for, and how catalogue titles write them.
 BREAKDOWNS = {
     "구별": ("구별", "자치구"), "자치구별": ("구별", "자치구"),
     "동별": ("동별", "행정동"), "행정동별": ("동별", "행정동"),
     "연도별": ("연도별", "년도별", "연별"), "년도별": ("연도별", "년도별", "연별"),
-    "월별": ("월별",), "시간대별": ("시간대", "시간별"), "시간별": ("시간대", "시간별"),
+    "월별": ("월별",), "시간대별": _HOURLY, "시간별": _HOURLY,
     "요일별": ("요일",), "연령별": ("연령",), "성별": ("성별",),
 }  # fmt: skip
-_DERIVATIONAL = ("아", "자", "수", "율", "률", "소", "장", "원", "량")
+_DERIVATIONAL = ("아", "자", "수", "율", "률", "량")
 #: Title words the rules test, by name (precomputed per index).
 TITLE_MARKERS = {
     "statistics": _STATISTICS,
@@ -117,22 +123,32 @@ def rank(
     if not terms:
         note = "검색어를 이해하지 못했습니다. 찾는 데이터를 단어로 적어 주세요 (예: 따릉이 대여소)."
         return SearchResult(parsed.text, filters, [], [note, *parsed.notes])
-    concepts = [c for c in _concepts(parsed.text, terms) if c not in terms]
+    linked = _concepts(parsed.text, terms)
+    concepts = [c for c in dict.fromkeys(c for cs in linked.values() for c in cs) if c not in terms]
     if llm.configured():
         suggested = _analysed(tuple(llm.rewrite(parsed.text)))
         concepts += [t for t in suggested if t not in terms and t not in concepts and len(t) > 1]
     per_term = [index.scores([t]) for t in terms]
     scores = np.sum(per_term, axis=0)
-    if len(terms) > 1:
-        # a dataset about all of the request beats one about a single word of it
-        covered = np.sum([s > 0 for s in per_term], axis=0) / len(terms)
-        scores = scores * (1 - COVERAGE + COVERAGE * covered)
     if concepts:
         scores = scores + CONCEPT_WEIGHT * index.scores(concepts)
+    # a request word the catalogue never uses is stood in for by its concept at full weight,
+    # and so is a catalogue compound made of two of the request's words or their concepts
+    standins = [c for t in terms if t not in index.vocabulary for c in linked.get(t, ())]
+    standins += _compounds(index, terms, linked)
+    if standins:
+        scores = scores + (1 - CONCEPT_WEIGHT) * index.scores(list(dict.fromkeys(standins)))
+    if len(terms) > 1:
+        # a dataset about all of the request beats one about a single word of it; a word
+        # counts as covered by itself or by a word of its concept (혼자 → 독거)
+        covered = [s > 0 for s in per_term]
+        for n, term in enumerate(terms):
+            for c in linked.get(term, ()):
+                covered[n] = covered[n] | (index.scores([c]) > 0)
+        scores = scores * (1 - COVERAGE + COVERAGE * np.mean(covered, axis=0))
     scores *= _place_factor(index, parsed, facets)
     # a named dong asks for dong-level data unless another breakdown is asked for
-    breakdown = _breakdown(parsed.text) or ("동별" if parsed.dong else None)
-    if breakdown:
+    for breakdown in _breakdowns(parsed.text) or (["동별"] if parsed.dong else []):
         titled = index.title_flags[f"breakdown:{breakdown}"]
         scores = np.where(titled, scores * BREAKDOWN, scores)
     if _COUNT_QUESTION.search(parsed.text):
@@ -157,7 +173,7 @@ def rank(
             source_id=index.source_ids[i],
             title=index.titles[i],
             score=round(float(scores[i]), 4),
-            why=_why(index, i, terms, concepts, parsed) + typo_note,
+            why=_why(index, i, terms, list(dict.fromkeys(standins + concepts)), parsed) + typo_note,
         )
         for i in top
         if scores[i] > 0
@@ -170,28 +186,48 @@ def rank(
     return SearchResult(parsed.text, filters, hits, notes)
 
 
-def _breakdown(text: str) -> str | None:
-    compact = text.replace(" ", "")
-    return next((word for word in sorted(BREAKDOWNS, key=len, reverse=True) if word in compact),
-                None)  # fmt: skip
+def _breakdowns(text: str) -> list[str]:
+    """The breakdowns a request asks for (자치구별 and 시간별 in one request)."""
+    compact, found = text.replace(" ", ""), []
+    for word in sorted(BREAKDOWNS, key=len, reverse=True):
+        if word in compact:
+            found.append(word)
+            compact = compact.replace(word, " ")
+    return found
 
 
-def _concepts(text: str, terms: list[str]) -> list[str]:
-    """Terms of related words (rule 1) and stems of derived nouns (rule 2)."""
-    compact = text.replace(" ", "").lower()
-    words = {w for w in RELATED if w in compact} | {t for t in terms if t in RELATED}
-    related = {r for w in words for r in RELATED[w]} | (words - set(terms))
-    found = [t for t in _analysed(tuple(sorted(related))) if len(t) > 1 and not t.isdigit()]
+def _concepts(text: str, terms: list[str]) -> dict[str, tuple[str, ...]]:
+    """Per request word, the terms of its related words (rule 1) and the stem of a derived
+    noun (rule 2). Vocabulary words are found inside the request's words (스쿨존 even when the
+    analyser splits it), never across a space, and one-syllable ones only as whole words."""
+    tokens = [t for t in re.split(r"[\s,.?!~]+", text.lower()) if t]
+    words = {w for w in RELATED if (w in terms or any(w == t or (len(w) > 1 and w in t)
+                                                       for t in tokens))}  # fmt: skip
+    linked: dict[str, list[str]] = {}
+    for word in sorted(words):
+        related = RELATED[word] + ((word,) if word not in terms else ())
+        found = [t for t in _analysed(tuple(related)) if len(t) > 1 and not t.isdigit()]
+        owners = [t for t in terms if t in word or word in t] or [word]
+        for owner in owners:
+            linked.setdefault(owner, []).extend(found)
     for term in terms:
         if len(term) >= 3 and term.endswith(_DERIVATIONAL):
-            found.append(term[:-1])
-    seen = set()
-    return [t for t in found if not (t in seen or seen.add(t))]
+            linked.setdefault(term, []).append(term[:-1])
+    return {owner: tuple(dict.fromkeys(found)) for owner, found in linked.items()}
 
 
 @functools.lru_cache(maxsize=4096)
 def _analysed(words: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(t for terms in document_terms(list(words)) for t in terms) if words else ()
+
+
+def _compounds(index: SearchIndex, terms: list[str], linked: dict) -> list[str]:
+    """Catalogue words made of two request words or their concepts (혼자 → 독거, 어르신 →
+    노인: 독거노인), for the words the catalogue writes as one."""
+    options = [(t, *linked.get(t, ())) for t in terms]
+    return [a + b for i, first in enumerate(options) for j, second in enumerate(options)
+            if i != j for a in first for b in second
+            if a + b in index.vocabulary and a + b not in terms]  # fmt: skip
 
 
 def _search_terms(parsed: ParsedQuery) -> list[str]:
@@ -201,14 +237,16 @@ def _search_terms(parsed: ParsedQuery) -> list[str]:
     years = set()
     if parsed.period:
         years = {str(y) for y in range(parsed.period.start, parsed.period.end + 1)}
+    breakdowns = _breakdowns(parsed.text)
+    breakdown_words = {w[:-1] for w in breakdowns} | ({"구", "동", "별"} if breakdowns else set())
     seen, terms = set(), []
     for term in parsed.terms:
         if term in places or term in years or term in seen:
             continue
         if term.isdigit() and len(term) <= 2:
             continue  # '2분기', '3월', '20대' are filters
-        if term in ("구", "동", "별") and _breakdown(parsed.text):
-            continue  # '구별' is a breakdown, not the word 구
+        if term in breakdown_words:
+            continue  # '자치구별' is a breakdown, not the word 자치구
         seen.add(term)
         terms.append(term)
     return terms
@@ -220,7 +258,8 @@ def _place_factor(index: SearchIndex, parsed: ParsedQuery, facets: dict) -> np.n
     if wanted:
         other = district & ~np.isin(index.districts, list(wanted))
         by_district = ~district & index.title_flags["by_district"]
-        return np.where(other, OTHER_DISTRICT, np.where(by_district, BY_DISTRICT, 1.0))
+        own = district & ~other
+        return np.select([other, own | by_district], [OTHER_DISTRICT, BY_DISTRICT], 1.0)
     return np.where(district, DISTRICT_WITHOUT_PLACE, 1.0)
 
 

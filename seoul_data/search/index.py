@@ -152,9 +152,16 @@ def _district(publisher: str, title: str) -> str:
     """The gu a dataset is about when its publisher (or title prefix) is a district office."""
     for text in (publisher, title[:20]):
         match = _DISTRICT.match(text.strip())
-        if match:
-            return match.group(1)
+        if match and match.group(1) in _gu_names():
+            return match.group(1)  # not '자치구' of '서울특별시_자치구 …'
     return ""
+
+
+@functools.cache
+def _gu_names() -> frozenset[str]:
+    from seoul_data.geo import gu_table
+
+    return frozenset(gu_table()["name_ko"])
 
 
 def index_for(catalog: Catalog) -> SearchIndex:
