@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from hub.default_policy import default_policy
-from hub.entrances import ENTRANCES
+from hub.entrances import DASHBOARD_GROUPS, entrances
 from hub.quota_store import QuotaStore
 from hub.settings import HubSettings
 
@@ -38,7 +38,8 @@ WITH_PARENT = (sys.executable, "-m", "hub.with_parent")
 
 
 def services(settings: HubSettings, policy: dict) -> list[dict]:
-    """The hub-managed services: the quota admin service and the idle culler.
+    """The hub-managed services: the quota admin service, the dashboards service and the
+    idle culler.
 
     Each profile's idle timeout is enforced inside the server (see the spawner's args);
     the culler (jupyterhub-idle-culler) is the backstop with the longest idle timeout."""
@@ -54,6 +55,19 @@ def services(settings: HubSettings, policy: dict) -> list[dict]:
                 "SDH_DOCKER_HOST": settings.docker_host,
                 "SDH_CONTAINER_PREFIX": settings.container_prefix,
                 "SDH_QUOTA_CHECK_SECONDS": str(settings.quota_check_seconds),
+            },
+        },
+        {
+            "name": "dashboards",
+            "url": f"http://127.0.0.1:{settings.dashboards_port}",
+            "command": [*WITH_PARENT, sys.executable, "-m", "hub.dashboards"],
+            "oauth_no_confirm": True,
+            "environment": {
+                "SEOUL_DATA_DIR": str(settings.data_dir),
+                "SEOUL_USAGE_LOG": str(settings.state_dir / "dashboards-usage.jsonl"),
+                "SDH_DASHBOARDS_POOL": str(settings.dashboards_pool),
+                "SDH_DASHBOARDS_MAX_KERNELS": str(settings.dashboards_max_kernels),
+                "SDH_DASHBOARDS_IDLE": str(settings.dashboards_idle),
             },
         },
         {
@@ -99,6 +113,8 @@ def configure(c, settings: HubSettings) -> None:
         # a user reaches their own server and nothing else
         {"name": "user", "scopes": ["self"]},
         {"name": "quota-admins", "groups": ["admin"], "scopes": ["access:services!service=quota"]},
+        {"name": "dashboard-viewers", "groups": list(DASHBOARD_GROUPS),
+         "scopes": ["access:services!service=dashboards"]},
         {"name": "quota-service", "services": ["quota"],
          "scopes": ["list:users", "read:servers", "delete:servers"]},
         {"name": "idle-culler", "services": ["idle-culler"],
@@ -109,7 +125,7 @@ def configure(c, settings: HubSettings) -> None:
     # staff who write no code need no server)
     c.JupyterHub.default_url = "/hub/home"
     c.JupyterHub.template_paths = [str(TEMPLATES)]
-    c.JupyterHub.template_vars = {"entrances": ENTRANCES, "platform_name": "서울 데이터 허브"}
+    c.JupyterHub.template_vars = {"entrances": entrances(), "platform_name": "서울 데이터 허브"}
 
     c.JupyterHub.spawner_class = settings.spawner_class
     c.Spawner.default_url = "/lab"

@@ -10,6 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from hub.dashboards.listing import dashboards
+
+#: Groups whose members may open the dashboards service (everyone on the platform's staff).
+DASHBOARD_GROUPS = ("staff", "analyst", "admin")
+
 
 @dataclass(frozen=True)
 class Entrance:
@@ -47,3 +52,13 @@ ENTRANCES: tuple[Entrance, ...] = (
         groups=("admin",),
     ),
 )
+
+
+def entrances() -> tuple[Entrance, ...]:
+    """Every dashboard of the dashboards service, then the platform's other entrances."""
+    shown = tuple(
+        Entrance(f"dashboard-{d.file.removesuffix('.ipynb')}", d.title, d.description, d.path,
+                 DASHBOARD_GROUPS)
+        for d in dashboards()
+    )  # fmt: skip
+    return shown + ENTRANCES

@@ -38,6 +38,13 @@ class HubSettings:
     proxy_api_port: int = 8001
     #: Loopback port of the quota admin service (/services/quota/).
     quota_port: int = 8082
+    #: Loopback port of the dashboards service (/services/dashboards/).
+    dashboards_port: int = 8083
+    #: Preheated kernels per dashboard, the most kernels serving viewers at once, and the
+    #: seconds after which a viewer's idle kernel is culled.
+    dashboards_pool: int = 1
+    dashboards_max_kernels: int = 20
+    dashboards_idle: int = 900
     #: How often the quota service stops servers past their profile's maximum run time.
     quota_check_seconds: int = 60
     #: SQLAlchemy URL of the hub database; empty means SQLite in ``state_dir``.
@@ -79,12 +86,16 @@ class HubSettings:
     def validate(self) -> None:
         if urlparse(self.bind_url).scheme not in ("http", "https"):
             raise SettingsError(f"SDH_BIND_URL={self.bind_url!r} must start with http(s)://")
-        for name in ("hub_port", "proxy_api_port", "quota_port"):
+        for name in ("hub_port", "proxy_api_port", "quota_port", "dashboards_port"):
             port = getattr(self, name)
             if not 0 < port < 65536:
                 raise SettingsError(f"SDH_{name.upper()}={port} is not a port number")
         if not _MEMORY.match(self.mem_limit):
             raise SettingsError(f"SDH_MEM_LIMIT={self.mem_limit!r}: use e.g. 512M or 2G")
+        if self.dashboards_pool < 0 or self.dashboards_max_kernels < 1:
+            raise SettingsError(
+                "SDH_DASHBOARDS_POOL must be ≥ 0 and SDH_DASHBOARDS_MAX_KERNELS ≥ 1"
+            )
         if self.cpu_limit <= 0:
             raise SettingsError(f"SDH_CPU_LIMIT={self.cpu_limit} must be positive")
         if self.host_mem and not _MEMORY.match(self.host_mem):

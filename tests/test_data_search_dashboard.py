@@ -3,18 +3,14 @@ then driven through the functions and widgets its page uses."""
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
-import nbformat
 import pytest
-from nbclient import NotebookClient
 
-REPO = Path(__file__).resolve().parent.parent
-NOTEBOOK = REPO / "dashboards" / "data_search.ipynb"
+from tests.dashboard_kernel import REPO, WIDGET_VIEW, Dashboard, executed
+
 CATALOG_CSV = REPO / "data" / "catalog" / "datagokr_catalog_20220630_seoul_orgs.csv"
-WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 # the real xlsx has no default style; openpyxl says so each time it is read
 pytestmark = pytest.mark.filterwarnings("ignore:Workbook contains no default style:UserWarning")
 
@@ -33,50 +29,24 @@ def make_data_dir(directory: Path) -> Path:
     return directory
 
 
-class Dashboard:
-    """The executed notebook and its live kernel."""
-
-    def __init__(self, notebook, client: NotebookClient) -> None:
-        self.notebook = notebook
-        self.client = client
-
-    def run(self, code: str):
-        """Run ``code`` in the dashboard's kernel; the value it prints as JSON."""
-        cell = nbformat.v4.new_code_cell(code)
-        self.notebook.cells.append(cell)
-        self.client.execute_cell(cell, len(self.notebook.cells) - 1)
-        printed = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
-        return json.loads(printed) if printed.strip() else None
-
+class SearchDashboard(Dashboard):
     def send(self, message: str) -> dict:
         turn = self.run(f"import json; print(json.dumps(send({message!r}), ensure_ascii=False))")
         assert turn is not None, f"no reply to {message!r}: {self.history()}"
         return turn
 
     def history(self) -> str:
-        return self.run("import json; print(json.dumps(history_text(), ensure_ascii=False))")
+        return self.value("history_text()")
 
     def chips(self) -> str:
-        return self.run("import json; print(json.dumps(chips.value, ensure_ascii=False))")
+        return self.value("chips.value")
 
 
 @pytest.fixture(scope="module")
-def dashboard(tmp_path_factory) -> Dashboard:
+def dashboard(tmp_path_factory) -> SearchDashboard:
     tmp = tmp_path_factory.mktemp("data_search")
-    data_dir = make_data_dir(tmp / "data")
-    notebook = nbformat.read(NOTEBOOK, as_version=4)
-    page_cells = len(notebook.cells)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SEOUL_DATA_DIR", str(data_dir))
-        patch.setenv("SEOUL_USAGE_LOG", str(tmp / "usage.jsonl"))
-        patch.delenv("SEOUL_DATA_GROUPS", raising=False)
-        client = NotebookClient(
-            notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": tmp}}
-        )
-        with client.setup_kernel():
-            for index, cell in enumerate(notebook.cells[:page_cells]):
-                client.execute_cell(cell, index)
-            yield Dashboard(notebook, client)
+    with executed("data_search.ipynb", tmp, make_data_dir(tmp / "data"), SearchDashboard) as page:
+        yield page
 
 
 @pytest.fixture

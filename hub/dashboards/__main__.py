@@ -1,0 +1,3 @@
+from hub.dashboards.app import main
+
+main()

@@ -1,0 +1,140 @@
+"""The dashboards service: Voila, configured for a shared, hub-authenticated city service.
+
+    python -m hub.dashboards        (the hub starts it as the ``dashboards`` service)
+
+What it adds to plain ``voila dashboards/``:
+
+- Hub OAuth (jupyterhub's identity provider for Jupyter Server 2); only users granted
+  ``access:services!service=dashboards`` (the groups staff, analyst, admin: hub/config.py)
+  get in, the others get 403. The OAuth callback lives under the service prefix.
+- Preheated kernels: each dashboard has a pool of kernels that have already run it, so a
+  viewer gets a rendered page without waiting for a kernel to start and the notebook to run.
+- Idle kernels are culled; at most ``max_kernels`` kernels serve viewers at once, and the
+  next viewer gets a Korean "busy, try again" page (503) instead of exhausting the host.
+- Kernels take no code from the browser: only widget (comm) and kernel-info messages pass
+  the websocket, so a viewer cannot run code on the service host.
+- Voila's air-gapped template (``seoul``): nothing is fetched from outside.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import tornado.web
+from jupyter_server.utils import url_path_join
+from jupyterhub.singleuser.extension import JupyterHubIdentityProvider
+from voila.app import Voila
+from voila.tornado.handler import TornadoVoilaHandler
+
+from hub.dashboards.listing import DASHBOARDS
+
+ROOT = Path(__file__).resolve().parents[2]
+#: Websocket messages a viewer's page may send to its kernel: widgets and kernel info only.
+ALLOWED_MESSAGES = [
+    "comm_open",
+    "comm_msg",
+    "comm_close",
+    "comm_info_request",
+    "kernel_info_request",
+]
+BUSY_PAGE = """<!doctype html><html lang="ko"><head><meta charset="utf-8">
+<title>잠시 후 다시 시도해 주세요</title></head>
+<body style="font-family: NanumGothic, 'Nanum Gothic', sans-serif; margin: 3em;">
+<h1>지금은 대시보드 이용자가 많습니다</h1>
+<p>동시에 열 수 있는 대시보드 수({limit}개)를 모두 쓰고 있습니다.
+잠시 후 이 페이지를 새로 고쳐 다시 시도해 주세요.</p>
+<p><a href="{home}">홈으로</a></p></body></html>"""
+
+
+class HubIdentity(JupyterHubIdentityProvider):
+    """Hub OAuth, with its callback and logout handlers under the service's prefix
+    (Voila registers an identity provider's handlers as they come)."""
+
+    def __init__(self, **kwargs):
+        kwargs.pop("token", None)  # Voila's; the hub's API token is the identity's token
+        super().__init__(**kwargs)
+
+    def get_handlers(self):
+        base = self.parent.base_url
+        return [(url_path_join(base, path), *rest) for path, *rest in super().get_handlers()]
+
+
+class CappedVoilaHandler(TornadoVoilaHandler):
+    """Renders a dashboard unless ``max_kernels`` kernels already serve viewers."""
+
+    def initialize(self, max_kernels: int, **kwargs) -> None:
+        super().initialize(**kwargs)
+        self.max_kernels = max_kernels
+
+    def kernels_in_use(self) -> int:
+        manager = self.kernel_manager
+        pooled = sum(len(pool) for pool in getattr(manager, "_pools", {}).values())
+        return max(len(manager.list_kernel_ids()) - pooled, 0)
+
+    @tornado.web.authenticated
+    async def get(self, path=None):
+        if self.kernels_in_use() >= self.max_kernels:
+            self.log.warning("dashboards busy: %d kernels in use", self.kernels_in_use())
+            self.set_status(503)
+            self.set_header("Retry-After", "30")
+            home = os.environ.get("JUPYTERHUB_BASE_URL", "/") + "hub/home"
+            self.finish(BUSY_PAGE.format(limit=self.max_kernels, home=home))
+            return
+        await super().get(path)
+
+
+class DashboardsApp(Voila):
+    """Voila for the shared dashboards service (configured from the hub's environment)."""
+
+    name = "seoul-dashboards"
+
+    def init_handlers(self) -> list:
+        handlers = []
+        for pattern, handler, *rest in super().init_handlers():
+            if handler is TornadoVoilaHandler:
+                handler = CappedVoilaHandler
+                rest = [{**(rest[0] if rest else {}), "max_kernels": self.max_kernels}]
+            handlers.append((pattern, handler, *rest))
+        return handlers
+
+    @property
+    def max_kernels(self) -> int:
+        return int(os.environ.get("SDH_DASHBOARDS_MAX_KERNELS", "20"))
+
+
+def argv(environ: dict[str, str] | None = None) -> list[str]:
+    """Voila's settings for the service, from the hub's service environment."""
+    env = os.environ if environ is None else environ
+    url = env["JUPYTERHUB_SERVICE_URL"]
+    port = url.rsplit(":", 1)[1].strip("/")
+    prefix = env["JUPYTERHUB_SERVICE_PREFIX"]
+    return [
+        str(Path(env.get("SDH_DASHBOARDS_DIR", str(DASHBOARDS)))),
+        "--no-browser",
+        "--Voila.ip=127.0.0.1",
+        f"--Voila.port={port}",
+        "--Voila.port_retries=0",
+        f"--Voila.base_url={prefix}",
+        "--Voila.identity_provider_class=hub.dashboards.app.HubIdentity",
+        "--template=seoul",
+        "--strip_sources=True",
+        "--show_tracebacks=False",
+        "--preheat_kernel=True",
+        f"--pool_size={int(env.get('SDH_DASHBOARDS_POOL', '1'))}",
+        # a used kernel's pool is refilled at once (the default waits a second)
+        "--VoilaKernelManager.fill_delay=0",
+        f"--MappingKernelManager.cull_idle_timeout={int(env.get('SDH_DASHBOARDS_IDLE', '900'))}",
+        "--MappingKernelManager.cull_interval=60",
+        f"--MappingKernelManager.allowed_message_types={ALLOWED_MESSAGES!r}",
+    ]
+
+
+def main() -> None:
+    # the air-gapped template and the data the kernels read
+    share = str(ROOT / "share" / "jupyter")
+    paths = [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p]
+    os.environ["JUPYTER_PATH"] = os.pathsep.join([share, *paths])
+    # everyone who gets in is city staff: public and internal data, nothing restricted
+    os.environ.setdefault("SEOUL_DATA_GROUPS", "staff")
+    DashboardsApp.launch_instance(argv=argv())

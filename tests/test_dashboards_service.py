@@ -1,0 +1,157 @@
+"""The dashboards service behind a real hub and proxy: who gets in, preheated pages with no
+source, the cap on live kernels, and kernels that take no code from the browser."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import requests
+import websocket
+
+from hub.dashboards.listing import dashboards
+from tests.conftest import _failed_modules
+from tests.running_hub import RunningHub, hub_settings_for
+
+MAX_KERNELS = 3
+HALL = "services/dashboards/voila/render/population_hall.ipynb"
+pytestmark = pytest.mark.filterwarnings("ignore:Workbook contains no default style:UserWarning")
+
+
+@pytest.fixture(scope="module")
+def hub(request, tmp_path_factory):
+    from seoul_data.sources import ingest_bundled, sources
+
+    tmp = tmp_path_factory.mktemp("dashboards")
+    data = tmp / "data"
+    ingest_bundled(data, only={s.dataset.id for s in sources()
+                               if s.dataset.id.startswith("population.")})  # fmt: skip
+    settings = hub_settings_for(tmp, data_dir=data, dashboards_pool=1,
+                                dashboards_max_kernels=MAX_KERNELS)  # fmt: skip
+    running = RunningHub(settings)
+    running.add_user("carol", "staff")
+    running.add_user("boss", "admin", admin=True)
+    running.start()
+    yield running
+    running.clean_up(show_logs=request.module.__name__ in _failed_modules)
+
+
+def open_page(hub: RunningHub, session: requests.Session, path: str = HALL,
+              timeout: float = 120) -> requests.Response:  # fmt: skip
+    """GET a dashboard page, waiting while the service starts (its route appears late)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        page = session.get(f"{hub.url}/{path}", timeout=120)
+        if page.status_code != 404 or time.monotonic() > deadline:
+            return page
+        time.sleep(0.5)
+
+
+def kernel_of(page: requests.Response) -> str:
+    return re.search(r'kernelId": "([0-9a-f-]{36})"', page.text).group(1)
+
+
+def test_staff_get_listed_dashboards_rendered_without_source(hub):
+    carol = hub.login("carol")
+    home = carol.get(f"{hub.url}/hub/home").text
+    for dashboard in dashboards():
+        assert dashboard.title in home and dashboard.path in home
+    page = open_page(hub, carol)
+    assert page.status_code == 200, page.text[:500]
+    assert page.url.endswith(HALL)
+    assert "import seoul_data" not in page.text and "def show_year" not in page.text
+    assert kernel_of(page)
+
+
+def test_a_visitor_is_sent_to_log_in(hub):
+    page = open_page(hub, requests.Session())
+    assert page.status_code == 200 and "/hub/login" in page.url
+
+
+def test_users_outside_the_staff_groups_are_refused(hub):
+    boss = hub.login("boss")
+    token = hub.token(boss, "boss")
+    assert hub.api(token, "POST", "/users/eve").status_code == 201
+    assert hub.api(token, "POST", "/groups/partner").status_code == 201
+    hub.api(token, "POST", "/groups/partner/users", json={"users": ["eve"]}).raise_for_status()
+    eve = hub.api(token, "POST", "/users/eve/tokens", json={"expires_in": 600}).json()["token"]
+    refused = requests.get(f"{hub.url}/{HALL}", headers={"Authorization": f"token {eve}"})
+    assert refused.status_code == 403
+    allowed = requests.get(f"{hub.url}/{HALL}", headers={"Authorization": f"token {token}"})
+    assert allowed.status_code == 200
+
+
+def test_over_the_kernel_cap_a_busy_page_and_after_it_room_again(hub):
+    carol = hub.login("carol")
+    kernels, busy = [], None
+    for _ in range(MAX_KERNELS + 1):
+        page = open_page(hub, carol)
+        if page.status_code == 503:
+            busy = page
+            break
+        assert page.status_code == 200
+        kernels.append(kernel_of(page))
+    assert busy is not None, f"no busy page after {len(kernels)} pages"
+    assert "이용자가 많습니다" in busy.text and f"({MAX_KERNELS}개)" in busy.text
+    assert busy.headers["Retry-After"] == "30"
+    # a viewer leaving (the page's unload beacon) frees a kernel for the next one
+    close(hub, carol, kernels.pop())
+    again = open_page(hub, carol)
+    assert again.status_code == 200
+    for kernel in [*kernels, kernel_of(again)]:
+        close(hub, carol, kernel)
+
+
+def close(hub: RunningHub, session: requests.Session, kernel: str) -> None:
+    """What a page does when its viewer leaves: shut its kernel down."""
+    xsrf = session.cookies.get("_xsrf", path="/services/dashboards/") or ""
+    closed = session.post(f"{hub.url}/services/dashboards/voila/api/shutdown/{kernel}",
+                          headers={"X-XSRFToken": xsrf})  # fmt: skip
+    assert closed.status_code == 204, closed.text[:300]
+
+
+def test_a_page_cannot_run_code_in_its_kernel(hub, tmp_path):
+    carol = hub.login("carol")
+    page = open_page(hub, carol)
+    assert page.status_code == 200, page.text[:300]
+    kernel = kernel_of(page)
+    cookies = "; ".join(f"{c.name}={c.value}" for c in carol.cookies)
+    url = f"{hub.url}/services/dashboards/api/kernels/{kernel}/channels"
+    ws = websocket.create_connection(url.replace("http://", "ws://"), header=[f"Cookie: {cookies}"],
+                                     timeout=10)  # fmt: skip
+    marker = Path(tmp_path) / f"ran-{uuid.uuid4().hex}"
+    try:
+        code = f"open({str(marker)!r}, 'w').close()"
+        run = message("execute_request", {"code": code, "silent": False,
+                                           "store_history": False, "user_expressions": {},
+                                           "allow_stdin": False})  # fmt: skip
+        ws.send(json.dumps(run))
+        info = message("kernel_info_request", {})
+        ws.send(json.dumps(info))
+        replies = []
+        deadline = time.monotonic() + 8
+        while time.monotonic() < deadline:
+            reply = json.loads(ws.recv())
+            replies.append((reply["msg_type"], reply["parent_header"].get("msg_id")))
+            if reply["msg_type"] == "kernel_info_reply":
+                break
+        assert ("kernel_info_reply", info["header"]["msg_id"]) in replies
+        time.sleep(1)
+        assert ("execute_reply", run["header"]["msg_id"]) not in replies
+        assert not marker.exists()
+    finally:
+        ws.close()
+        close(hub, carol, kernel)
+
+
+def message(kind: str, content: dict) -> dict:
+    msg_id = uuid.uuid4().hex
+    return {
+        "header": {"msg_id": msg_id, "msg_type": kind, "username": "carol", "session": msg_id,
+                   "version": "5.3"},
+        "parent_header": {}, "metadata": {}, "channel": "shell", "content": content,
+    }  # fmt: skip
