@@ -60,6 +60,8 @@ data: venv
 bench: setup engine images
 	$(BIN)/python -m bench.spawn_latency
 	$(BIN)/python -m bench.catalog_and_load
+	$(BIN)/python -m bench.search_eval
+	$(BIN)/python -m bench.dashboard_load
 
 clean: down
 	rm -rf var $(VENV) node_modules

@@ -10,6 +10,7 @@ import secrets
 import sys
 from pathlib import Path
 
+from hub.dashboards.listing import DASHBOARDS
 from hub.default_policy import default_policy
 from hub.entrances import DASHBOARD_GROUPS, entrances
 from hub.quota_store import QuotaStore
@@ -149,6 +150,8 @@ def configure(c, settings: HubSettings) -> None:
         # named volume: survives container removal, hub restarts and image upgrades
         f"{settings.container_prefix}-home-{{username}}": HOME,
         str(settings.data_dir): {"bind": DATA_MOUNT, "mode": "ro"},
+        # the dashboards service's notebooks, to open with Voila in JupyterLab or to copy
+        str(DASHBOARDS): {"bind": f"{HOME}/dashboards", "mode": "ro"},
     }
     # an init process reaps the kernels' orphans (the Debian base has none of its own)
     c.DockerSpawner.extra_host_config = {"init": True}

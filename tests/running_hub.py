@@ -134,6 +134,18 @@ class RunningHub:
             time.sleep(0.5)
         raise AssertionError(f"{name}'s server not ready in {timeout} s")
 
+    def wait_for_service(self, name: str, timeout: float = 120) -> None:
+        """Wait until the proxy routes ``/services/<name>/`` to the service itself (the hub
+        adds a managed service's route once it has started)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            response = requests.get(f"{self.url}/services/{name}/", allow_redirects=False,
+                                    timeout=10)  # fmt: skip
+            if not response.headers.get("Location", "").startswith("/hub/services/"):
+                return
+            time.sleep(0.3)
+        raise AssertionError(f"service {name} not routed in {timeout} s")
+
     def containers(self) -> list:
         return containers_with_prefix(self.settings.docker_host, self.settings.container_prefix)
 

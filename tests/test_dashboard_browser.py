@@ -1,91 +1,101 @@
-"""The 데이터 검색 dashboard through Voila in headless Chromium, on a separated network:
-every request stays on 127.0.0.1, no console error, Korean results after a question."""
+"""Every dashboard through the hub's dashboards service, in headless Chromium on a separated
+network, as a logged-in staff member: every request stays on 127.0.0.1, no JavaScript error,
+the 3D map and the 2D map are drawn, Korean text is set in a Korean font, the widgets work.
+Screenshots go to var/screenshots/."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from seoul_data.catalog import Catalog
 from seoul_data.catalog.datagokr import import_datagokr
-from seoul_data.sources import BUNDLED_DATA, ingest_bundled
-from tests.running_hub import free_port
+from seoul_data.sources import BUNDLED_DATA, ingest_bundled, sources
+from tests.browser import browser, drawn, has_font, log_in, pixels, watched_page
+from tests.conftest import _failed_modules
+from tests.running_hub import RunningHub, hub_settings_for
 
-pytestmark = pytest.mark.browser
-REPO = Path(__file__).resolve().parent.parent
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-#: What a separated network does to every name but the loopback's.
-OFFLINE = "MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1"
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.filterwarnings("ignore:Workbook contains no default style:UserWarning"),
+]
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
+SERVICE = "services/dashboards/voila/render"
 
 
 @pytest.fixture(scope="module")
-def voila_url(tmp_path_factory):
-    data = tmp_path_factory.mktemp("voila-data")
-    import_datagokr(
-        Catalog(data), BUNDLED_DATA / "catalog/datagokr_catalog_20220630_seoul_orgs.csv"
-    )
-    ingest_bundled(data, only={"transport.bicycle_facilities", "population.gu_resident_total"})
-    port = free_port()
-    env = {
-        **os.environ,
-        "SEOUL_DATA_DIR": str(data),
-        "SEOUL_USAGE_LOG": str(data / "usage.jsonl"),
-        "JUPYTER_PATH": str(REPO / "share" / "jupyter"),
-    }
-    with open(data / "voila.log", "wb") as log:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "voila", "--no-browser", f"--port={port}",
-             "--Voila.ip=127.0.0.1", "--template=seoul",
-             str(REPO / "dashboards" / "data_search.ipynb")],
-            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=data,
-        )  # fmt: skip
-        url = f"http://127.0.0.1:{port}/"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(url, timeout=2).close()
-                break
-            except OSError:
-                assert server.poll() is None, (data / "voila.log").read_text()
-                assert time.monotonic() < deadline, "voila did not start"
-                time.sleep(0.3)
-        yield url
-        server.terminate()
-        server.wait(timeout=30)
+def hub(request, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("browser")
+    data = tmp / "data"
+    wanted = {s.dataset.id for s in sources() if s.dataset.id.startswith("population.")}
+    ingest_bundled(data, only=wanted | {"transport.bicycle_facilities"})
+    catalog = BUNDLED_DATA / "catalog/datagokr_catalog_20220630_seoul_orgs.csv"
+    import_datagokr(Catalog(data), catalog)
+    running = RunningHub(hub_settings_for(tmp, data_dir=data, dashboards_pool=1))
+    running.add_user("carol", "staff")
+    running.start()
+    yield running
+    running.clean_up(show_logs=request.module.__name__ in _failed_modules)
 
 
-def test_search_dashboard_answers_offline(voila_url, tmp_path):
-    from playwright.sync_api import sync_playwright
+@pytest.fixture(scope="module")
+def chromium():
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with browser() as chromium:
+        yield chromium
 
-    requests, errors = [], []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  f"--host-resolver-rules={OFFLINE}"],
-        )  # fmt: skip
-        page = browser.new_page(viewport={"width": 1200, "height": 1000})
-        page.on("request", lambda r: requests.append(r.url))
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.goto(voila_url, timeout=120_000)
-        page.wait_for_selector("input", timeout=120_000)
-        assert "데이터 검색" in page.inner_text("body")
-        page.fill("input", "따릉이 대여소 위치")
-        page.keyboard.press("Enter")
-        page.wait_for_selector("text=건을 찾았습니다", timeout=60_000)
-        page.screenshot(path=str(tmp_path / "data_search.png"))
-        body = page.inner_text("body")
-        browser.close()
-    assert "자전거" in body
-    outside = sorted(
-        {u for u in requests if not u.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:"))}
-    )
-    assert outside == [], outside
-    assert errors == [], errors
+
+def open_dashboard(hub, chromium, notebook: str):
+    context = chromium.new_context(viewport={"width": 1280, "height": 1400})
+    watched = watched_page(context)
+    log_in(watched.page, hub.url, "carol", hub.passwords["carol"])
+    hub.wait_for_service("dashboards")
+    response = watched.page.goto(f"{hub.url}/{SERVICE}/{notebook}", timeout=180_000)
+    assert response.status == 200, response.status
+    return context, watched
+
+
+def test_population_hall_in_the_browser(hub, chromium):
+    context, watched = open_dashboard(hub, chromium, "population_hall.ipynb")
+    page = watched.page
+    page.wait_for_selector("[data-drawn] canvas", state="attached", timeout=120_000)
+    canvas = page.locator("[data-drawn] canvas").first
+    canvas.scroll_into_view_if_needed()
+    first = pixels(canvas)
+    assert drawn(first), "the 3D map canvas is blank"
+    assert "서울 인구관" in page.inner_text("body") and "세대 수" in page.inner_text("body")
+    assert has_font(page, "NanumGothic")
+    page.screenshot(path=str(SCREENSHOTS / "population_hall.png"), full_page=True)
+
+    # another hall: the cards and the extruded values change
+    page.click("button:has-text('인구변화')")
+    page.wait_for_selector("text=노령화지수", timeout=60_000)
+    page.wait_for_timeout(1500)  # the extrusion transition
+    assert (pixels(canvas) != first).any(axis=-1).mean() > 0.01
+
+    # the 2D map: Leaflet draws the 25 gu inside its own frame
+    page.click("li:has-text('2D 지도'), .lm-TabBar-tab:has-text('2D 지도')")
+    frame = page.frame_locator("iframe[title='지도']")
+    frame.locator("path.leaflet-interactive").first.wait_for(timeout=60_000)
+    assert frame.locator("path.leaflet-interactive").count() == 25
+    page.screenshot(path=str(SCREENSHOTS / "population_hall_2d.png"), full_page=True)
+    context.close()
+    assert watched.outside() == []
+    assert watched.errors == []
+
+
+def test_data_search_in_the_browser(hub, chromium):
+    context, watched = open_dashboard(hub, chromium, "data_search.ipynb")
+    page = watched.page
+    page.wait_for_selector("input", timeout=120_000)
+    assert "데이터 검색" in page.inner_text("body")
+    page.fill("input", "따릉이 대여소 위치")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=건을 찾았습니다", timeout=60_000)
+    assert "자전거" in page.inner_text("body")
+    assert has_font(page, "NanumGothic")
+    page.screenshot(path=str(SCREENSHOTS / "data_search.png"), full_page=True)
+    context.close()
+    assert watched.outside() == []
+    assert watched.errors == []

@@ -35,6 +35,7 @@ def hub(request, tmp_path_factory):
     running = RunningHub(settings)
     running.add_user("carol", "staff")
     running.add_user("boss", "admin", admin=True)
+    running.add_user("alice", "analyst")
     running.start()
     yield running
     running.clean_up(show_logs=request.module.__name__ in _failed_modules)
@@ -42,13 +43,9 @@ def hub(request, tmp_path_factory):
 
 def open_page(hub: RunningHub, session: requests.Session, path: str = HALL,
               timeout: float = 120) -> requests.Response:  # fmt: skip
-    """GET a dashboard page, waiting while the service starts (its route appears late)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        page = session.get(f"{hub.url}/{path}", timeout=120)
-        if page.status_code != 404 or time.monotonic() > deadline:
-            return page
-        time.sleep(0.5)
+    """GET a dashboard page once the service is routed."""
+    hub.wait_for_service("dashboards", timeout)
+    return session.get(f"{hub.url}/{path}", timeout=120)
 
 
 def kernel_of(page: requests.Response) -> str:
@@ -65,6 +62,21 @@ def test_staff_get_listed_dashboards_rendered_without_source(hub):
     assert page.url.endswith(HALL)
     assert "import seoul_data" not in page.text and "def show_year" not in page.text
     assert kernel_of(page)
+
+
+def test_the_data_search_api_is_served_to_staff(hub):
+    carol = hub.login("carol")
+    open_page(hub, carol, "services/dashboards/")  # the OAuth round trip sets the cookie
+    found = carol.get(f"{hub.url}/services/dashboards/seoul-data/api/search",
+                      params={"q": "자치구별 인구", "k": 3})  # fmt: skip
+    assert found.status_code == 200, found.text[:300]
+    reply = found.json()
+    assert reply["hits"] and all(h["id"].startswith("population.") for h in reply["hits"])
+    bad = carol.get(f"{hub.url}/services/dashboards/seoul-data/api/preview", params={"id": "x"})
+    assert bad.status_code == 400 and "목록에 없는" in bad.json()["message"]
+    anonymous = requests.get(f"{hub.url}/services/dashboards/seoul-data/api/search?q=a",
+                             allow_redirects=False)  # fmt: skip
+    assert anonymous.status_code == 403
 
 
 def test_a_visitor_is_sent_to_log_in(hub):
@@ -155,3 +167,35 @@ def message(kind: str, content: dict) -> dict:
                    "version": "5.3"},
         "parent_header": {}, "metadata": {}, "channel": "shell", "content": content,
     }  # fmt: skip
+
+
+def test_an_analyst_opens_the_same_dashboards_in_jupyterlab(hub, docker_engine):
+    alice = hub.login("alice")
+    token = hub.token(alice, "alice")
+    assert hub.api(token, "POST", "/users/alice/server").status_code in (201, 202)
+    hub.wait_ready(token, "alice")
+    page = requests.get(
+        f"{hub.url}/user/alice/voila/render/dashboards/population_hall.ipynb",
+        headers={"Authorization": f"token {token}"}, timeout=180,
+    )  # fmt: skip
+    assert page.status_code == 200, page.text[:500]
+    assert kernel_of(page) and "import seoul_data" not in page.text
+    assert "There was an error when executing cell" not in page.text
+    # the air-gapped template: Voila's jsdelivr links are gone
+    assert "jsdelivr" not in page.text
+
+
+def test_idle_viewers_kernels_are_culled(make_hub):
+    hub = make_hub(dashboards_pool=0, dashboards_idle=4)
+    hub.add_user("carol", "staff")
+    hub.start()
+    carol = hub.login("carol")
+    page = open_page(hub, carol, "services/dashboards/voila/render/data_search.ipynb")
+    assert page.status_code == 200
+    kernel = kernel_of(page)
+    api = f"{hub.url}/services/dashboards/api/kernels/{kernel}"
+    assert carol.get(api).status_code == 200  # the viewer's kernel, alive
+    deadline = time.monotonic() + 30
+    while carol.get(api).status_code == 200 and time.monotonic() < deadline:
+        time.sleep(1)
+    assert carol.get(api).status_code == 404, "the idle kernel was not culled in 30 s"

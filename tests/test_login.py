@@ -38,7 +38,9 @@ def test_home_page_is_korean_and_lists_only_own_entrances(running_hub):
     admin = running_hub.login("boss").get(f"{running_hub.url}/hub/home").text
     assert 'data-entrance="admin"' in admin
     staff = running_hub.login("carol").get(f"{running_hub.url}/hub/home").text
-    assert "data-entrance" not in staff and 'id="no-entrances"' in staff
+    # staff see the dashboards (Korean title, one line each) and nothing that needs a server
+    assert 'data-entrance="dashboard-population_hall"' in staff and "서울 인구관" in staff
+    assert 'data-entrance="lab"' not in staff and 'data-entrance="admin"' not in staff
 
 
 def test_no_open_signup(running_hub):

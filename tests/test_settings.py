@@ -27,6 +27,9 @@ def test_defaults_are_loopback_and_sqlite(tmp_path):
         ("SDH_CPU_LIMIT", "0"),
         ("SDH_BIND_URL", "127.0.0.1:8000"),
         ("SDH_CONTAINER_PREFIX", "Bad Prefix"),
+        ("SDH_DASHBOARDS_MAX_KERNELS", "0"),
+        ("SDH_DASHBOARDS_POOL", "-1"),
+        ("SDH_DASHBOARDS_PORT", "0"),
     ],
 )
 def test_bad_values_name_the_variable(variable, value):
@@ -50,6 +53,7 @@ def test_spawner_config_host_network(tmp_path):
     volumes = c.DockerSpawner.volumes
     assert volumes["sdh-home-{username}"] == "/home/jovyan"
     assert volumes[str(tmp_path / "data")] == {"bind": "/srv/data", "mode": "ro"}
+    assert {"bind": "/home/jovyan/dashboards", "mode": "ro"} in volumes.values()
     assert c.JupyterHub.hub_ip == "127.0.0.1"
 
 
@@ -70,7 +74,10 @@ def test_deny_by_default_and_external_proxy(tmp_path):
         "groups": ["admin"],
         "scopes": ["access:services!service=quota"],
     }
-    assert {s["name"] for s in c.JupyterHub.services} == {"quota", "idle-culler"}
+    assert {s["name"] for s in c.JupyterHub.services} == {"quota", "dashboards", "idle-culler"}
+    viewers = next(r for r in c.JupyterHub.load_roles if r["name"] == "dashboard-viewers")
+    assert viewers == {"name": "dashboard-viewers", "groups": ["staff", "analyst", "admin"],
+                       "scopes": ["access:services!service=dashboards"]}  # fmt: skip
     assert c.JupyterHub.db_url == "postgresql://hub@db/hub"
     assert c.ConfigurableHTTPProxy.should_start is False
     token_file = tmp_path / "state" / "proxy_token"

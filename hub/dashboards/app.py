@@ -14,11 +14,13 @@ What it adds to plain ``voila dashboards/``:
 - Kernels take no code from the browser: only widget (comm) and kernel-info messages pass
   the websocket, so a viewer cannot run code on the service host.
 - Voila's air-gapped template (``seoul``): nothing is fetched from outside.
+- The data search REST API (``seoul-data/api/``), as in every user server.
 """
 
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import tornado.web
@@ -96,7 +98,14 @@ class DashboardsApp(Voila):
                 handler = CappedVoilaHandler
                 rest = [{**(rest[0] if rest else {}), "max_kernels": self.max_kernels}]
             handlers.append((pattern, handler, *rest))
-        return handlers
+        # the data search REST API, as in every user server (extensions/seoul_data_search)
+        from extensions.seoul_data_search.handlers import handlers as search_handlers
+        from extensions.seoul_data_search.sessions import SearchSessions
+
+        executor = ThreadPoolExecutor(1, thread_name_prefix="seoul-data-search")
+        search = search_handlers(self.base_url, SearchSessions(parent=self), executor)
+        # before Voila's catch-all routes
+        return search + handlers
 
     @property
     def max_kernels(self) -> int:
@@ -109,6 +118,7 @@ def argv(environ: dict[str, str] | None = None) -> list[str]:
     url = env["JUPYTERHUB_SERVICE_URL"]
     port = url.rsplit(":", 1)[1].strip("/")
     prefix = env["JUPYTERHUB_SERVICE_PREFIX"]
+    idle = int(env.get("SDH_DASHBOARDS_IDLE", "900"))
     return [
         str(Path(env.get("SDH_DASHBOARDS_DIR", str(DASHBOARDS)))),
         "--no-browser",
@@ -124,8 +134,8 @@ def argv(environ: dict[str, str] | None = None) -> list[str]:
         f"--pool_size={int(env.get('SDH_DASHBOARDS_POOL', '1'))}",
         # a used kernel's pool is refilled at once (the default waits a second)
         "--VoilaKernelManager.fill_delay=0",
-        f"--MappingKernelManager.cull_idle_timeout={int(env.get('SDH_DASHBOARDS_IDLE', '900'))}",
-        "--MappingKernelManager.cull_interval=60",
+        f"--MappingKernelManager.cull_idle_timeout={idle}",
+        f"--MappingKernelManager.cull_interval={max(1, min(60, idle // 2))}",
         f"--MappingKernelManager.allowed_message_types={ALLOWED_MESSAGES!r}",
     ]
 

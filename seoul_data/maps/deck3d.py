@@ -18,7 +18,7 @@ import traitlets as t
 
 STATIC = Path(__file__).parent / "static"
 #: Seoul seen from the south-west, tilted (deck.gl view state).
-SEOUL_VIEW = {"longitude": 126.99, "latitude": 37.55, "zoom": 9.7, "pitch": 45, "bearing": -15}
+SEOUL_VIEW = {"longitude": 126.99, "latitude": 37.53, "zoom": 9.8, "pitch": 50, "bearing": -15}
 
 
 def _esm() -> str:

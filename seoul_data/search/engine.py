@@ -31,6 +31,10 @@ Rules (each general, each visible in a hit's ``why``):
    close enough (a typo: 화장싷 → 화장실), and the hit says so.
 8. Years, places, age and sex are filters shown back to the user, not search words; a
    dataset known not to cover the years asked for ranks lower and says so.
+9. A dataset whose title is about what was asked outranks one about a narrower aspect of it
+   (title precision: half of the score scales with the share of the title's topic words the
+   request or its concepts name; words like 현황, 정보, 통계 say what kind of table it is and
+   do not count).
 """
 
 from __future__ import annotations
@@ -61,6 +65,13 @@ TRANSLATED = 0.6
 OUT_OF_PERIOD = 0.6
 CONCEPT_WEIGHT = 0.7
 COVERAGE = 0.5
+TITLE_PRECISION = 0.5
+TITLE_CANDIDATES = 300
+#: Title words that say what kind of table a dataset is, not what it is about.
+GENERIC_TITLE_WORDS = frozenset({
+    "현황", "정보", "통계", "목록", "데이터", "자료", "서비스", "조회", "관련", "제공", "내역",
+    "기준", "서울특별시", "서울시", "서울", "특별시",
+})  # fmt: skip
 _HOURLY = ("시간대", "시간별", "시간평균", "시간 평균")
 #: Breakdowns a request can ask for, and how catalogue titles write them.
 BREAKDOWNS = {
@@ -146,6 +157,7 @@ def rank(
             for c in linked.get(term, ()):
                 covered[n] = covered[n] | (index.scores([c]) > 0)
         scores = scores * (1 - COVERAGE + COVERAGE * np.mean(covered, axis=0))
+    scores = _title_precision(index, scores, {*terms, *concepts, *standins})
     scores *= _place_factor(index, parsed, facets)
     # a named dong asks for dong-level data unless another breakdown is asked for
     for breakdown in _breakdowns(parsed.text) or (["동별"] if parsed.dong else []):
@@ -219,6 +231,20 @@ def _concepts(text: str, terms: list[str]) -> dict[str, tuple[str, ...]]:
 @functools.lru_cache(maxsize=4096)
 def _analysed(words: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(t for terms in document_terms(list(words)) for t in terms) if words else ()
+
+
+def _title_precision(index: SearchIndex, scores: np.ndarray, wanted: set[str]) -> np.ndarray:
+    """Scale the leading candidates by how much of their title the request asked for: a
+    dataset about exactly that outranks one about a narrower aspect of it."""
+    scores = scores.copy()
+    for i in np.argsort(-scores)[:TITLE_CANDIDATES]:
+        if scores[i] <= 0:
+            break
+        words = {w for w in index.title_terms[i] if w not in GENERIC_TITLE_WORDS and len(w) > 1}
+        if words:
+            share = sum(any(w in x or x in w for x in wanted) for w in words) / len(words)
+            scores[i] *= 1 - TITLE_PRECISION + TITLE_PRECISION * share
+    return scores
 
 
 def _compounds(index: SearchIndex, terms: list[str], linked: dict) -> list[str]:

@@ -47,6 +47,8 @@ class SearchIndex:
     bm25: object
     title_bm25: object
     vocabulary: frozenset[str]
+    #: each title's content words (for the title precision rule)
+    title_terms: list[frozenset[str]]
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -139,6 +141,7 @@ def build_index(catalog: Catalog) -> SearchIndex:
         bm25=bm25,
         title_bm25=title_bm25,
         vocabulary=frozenset(t for doc in corpus for t in doc),
+        title_terms=[frozenset(t) for t in terms["title"]],
     )
 
 

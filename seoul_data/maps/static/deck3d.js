@@ -1,10 +1,10 @@
-// deck.gl UMD bundle is prepended by Python; it assigned itself to `module.exports`.
+// Choropleth3D's view (seoul_data/maps/deck3d.py). deck.gl's UMD bundle is put in front of
+// this file by Python and has assigned itself to the local `module.exports`.
 const deck = module.exports;
 
 function makeLayer(model) {
   const elev = model.get("elevation");
   const fill = model.get("fill");
-  const line = model.get("line_color");
   const version = model.get("revision");
   return new deck.GeoJsonLayer({
     id: "choropleth3d",
@@ -12,11 +12,9 @@ function makeLayer(model) {
     filled: true,
     stroked: true,
     extruded: true,
-    wireframe: model.get("wireframe"),
-    elevationScale: model.get("elevation_scale"),
     getElevation: (f) => elev[f.properties.__i] ?? 0,
     getFillColor: (f) => fill[f.properties.__i] ?? [128, 128, 128, 200],
-    getLineColor: line,
+    getLineColor: [70, 70, 70, 90],
     lineWidthMinPixels: 1,
     pickable: true,
     autoHighlight: true,
@@ -26,11 +24,10 @@ function makeLayer(model) {
   });
 }
 
-function render(ctx) {
-  try { return _render(ctx); } catch (e) { console.error('deck3d render failed: ' + e + '\n' + e.stack); throw e; }
-}
-function _render({ model, el }) {
+function render({ model, el }) {
+  el.style.width = "100%";
   const box = document.createElement("div");
+  box.className = "seoul-deck3d";
   box.style.position = "relative";
   box.style.width = "100%";
   box.style.height = model.get("height") + "px";
@@ -49,12 +46,15 @@ function _render({ model, el }) {
       return html ? { html, style: { background: "#fff", color: "#222", font: "13px sans-serif",
         padding: "6px 8px", borderRadius: "4px", boxShadow: "0 1px 6px rgba(0,0,0,.25)" } } : null;
     },
-    onAfterRender: () => { box.dataset.drawn = String((+box.dataset.drawn || 0) + 1); },
+    // how many frames were drawn, and when the first one was (ms since navigation started)
+    onAfterRender: () => {
+      if (!box.dataset.drawn) box.dataset.firstDrawnMs = String(Math.round(performance.now()));
+      box.dataset.drawn = String((+box.dataset.drawn || 0) + 1);
+    },
     onError: (e) => console.error("deck3d:", e),
   });
   const redraw = () => d.setProps({ layers: [makeLayer(model)] });
   model.on("change:revision", redraw);
-  model.on("change:elevation_scale", redraw);
   model.on("change:view_state", () => d.setProps({ initialViewState: model.get("view_state") }));
   return () => d.finalize();
 }

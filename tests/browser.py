@@ -1,0 +1,89 @@
+"""Headless Debian Chromium on a separated network, for page tests and benchmarks.
+
+Every name but the loopback's fails to resolve (what a city network without internet does),
+WebGL runs in software (SwiftShader), and each page records its requests and console
+errors so a test can assert that nothing left 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+OFFLINE = "MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1"
+ARGS = ["--no-sandbox", "--disable-background-networking", f"--host-resolver-rules={OFFLINE}",
+        "--use-angle=swiftshader", "--enable-unsafe-swiftshader"]  # fmt: skip
+LOCAL = ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", "about:")
+
+
+@dataclass
+class Watched:
+    page: object
+    requests: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def outside(self) -> list[str]:
+        """Requests that did not go to 127.0.0.1 (nor stay inside the page)."""
+        return sorted({u for u in self.requests if not u.startswith(LOCAL)})
+
+
+@contextlib.contextmanager
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def watched_page(context) -> Watched:
+    page = context.new_page()
+    watched = Watched(page)
+    page.on("request", lambda r: watched.requests.append(r.url))
+    page.on("console", lambda m: watched.errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: watched.errors.append(str(e)))
+    page.on("response", lambda r: r.status >= 400 and watched.errors.append(f"{r.status} {r.url}"))
+    return watched
+
+
+def log_in(page, hub_url: str, name: str, password: str) -> None:
+    """The hub's login form, as staff fill it in."""
+    page.goto(f"{hub_url}/hub/login", timeout=60_000)
+    page.fill("#username_input", name)
+    page.fill("#password_input", password)
+    page.click("#login_submit")
+    page.wait_for_url("**/hub/home", timeout=60_000)
+
+
+def pixels(element) -> np.ndarray:
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(element.screenshot())).convert("RGB")).astype(int)
+
+
+def drawn(image: np.ndarray) -> bool:
+    """Whether a screenshot shows a picture (many colours), not a blank or single-colour box."""
+    return len(np.unique(image.reshape(-1, 3), axis=0)) > 50
+
+
+def has_font(page, family: str) -> bool:
+    """Whether the browser draws Korean text in ``family`` (its widths differ from a fallback)."""
+    return page.evaluate(
+        """family => {
+            const c = document.createElement('canvas').getContext('2d');
+            const text = '서울 인구관 데이터 검색';
+            c.font = `32px "${family}", monospace`; const a = c.measureText(text).width;
+            c.font = '32px monospace'; const b = c.measureText(text).width;
+            return a !== b;
+        }""",
+        family,
+    )
