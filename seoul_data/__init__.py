@@ -9,7 +9,7 @@ The same functions serve notebooks, dashboards, the CLI and the hub's services.
 
 from __future__ import annotations
 
-from seoul_data import geo
+from seoul_data import geo, living
 from seoul_data.load import catalog, describe, load, sql
 from seoul_data.paths import data_dir
 from seoul_data.population_hall import indicator, indicators
@@ -26,6 +26,7 @@ __all__ = [
     "geo",
     "indicator",
     "indicators",
+    "living",
     "load",
     "search",
     "search_session",

@@ -25,6 +25,8 @@ from pathlib import Path
 from seoul_data.catalog import Catalog, CatalogError
 from seoul_data.catalog.datagokr import import_datagokr
 from seoul_data.ingest import IngestError, ingest
+from seoul_data.living.queries import LivingPopulationError
+from seoul_data.living.store import LivingCsvError
 from seoul_data.paths import data_dir
 from seoul_data.sources import BUNDLED_DATA, ingest_source, load_specs, sources
 
@@ -40,7 +42,8 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["SEOUL_DATA_DIR"] = str(Path(args.data_dir).resolve())
     try:
         return args.run(args) or 0
-    except (IngestError, CatalogError, PermissionError) as e:
+    except (IngestError, CatalogError, PermissionError, LivingCsvError,
+            LivingPopulationError) as e:  # fmt: skip
         print(f"seoul-data: {e}", file=sys.stderr)
         return 2
 
@@ -149,6 +152,25 @@ def _ask(args) -> None:
         print(answer.answer)
 
 
+def _living_generate(args) -> None:
+    from datetime import date
+
+    from seoul_data.living.generator import generate, register
+
+    out = Path(args.out) if args.out else data_dir() / "living" / args.level
+    generate(out, level=args.level, start=date.fromisoformat(args.start), days=args.days,
+             dongs=args.dongs, seed=args.seed)  # fmt: skip
+    print(f"{out}: 합성 생활인구 ({register(out, args.level)})")
+
+
+def _living_ingest(args) -> None:
+    from seoul_data.living.store import ingest_csv
+
+    out = Path(args.out) if args.out else data_dir() / "living" / "official"
+    rows = ingest_csv([Path(f) for f in args.files], out)
+    print(f"{out}: {rows:,}행")
+
+
 def _versions(args) -> None:
     for v in Catalog(data_dir(), readonly=True).versions(args.id):
         print(f"v{v.version}\t{v.created}\t{v.rows:,} rows\t{v.sha256[:12]}\t{v.path}")
@@ -199,6 +221,21 @@ def _parser() -> argparse.ArgumentParser:
     question.add_argument("question")
     question.add_argument("--json", action="store_true")
     question.set_defaults(run=_ask)
+
+    live = commands.add_parser("living", help="living population: synthetic data and ingest")
+    steps = live.add_subparsers(required=True, metavar="STEP")
+    gen = steps.add_parser("generate", help="a synthetic year in the official layout")
+    gen.add_argument("--level", choices=("oa", "dong"), default="oa")
+    gen.add_argument("--start", default="2023-01-01")
+    gen.add_argument("--days", type=int, default=365)
+    gen.add_argument("--seed", type=int, default=0)
+    gen.add_argument("--dongs", type=int, help="only the first N dongs (small sets)")
+    gen.add_argument("--out", help="store directory (default: DATA_DIR/living/LEVEL)")
+    gen.set_defaults(run=_living_generate)
+    ing = steps.add_parser("ingest", help="official living population CSV files")
+    ing.add_argument("files", nargs="+")
+    ing.add_argument("--out", help="store directory (default: DATA_DIR/living/official)")
+    ing.set_defaults(run=_living_ingest)
 
     vers = commands.add_parser("versions", help="versions of a dataset")
     vers.add_argument("id")

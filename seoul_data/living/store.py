@@ -1,0 +1,137 @@
+"""The living-population store: Parquet by month and day, and the official CSV layout in and
+out.
+
+``ingest_csv`` reads official files (CP949 or UTF-8, quoted or not, ``*`` for suppressed
+cells) in chunks, so a 125 MB day file or a month of them never has to fit in memory, and
+writes the same ``month=YYYY-MM/day=YYYY-MM-DD.parquet`` files the generator writes. A bad
+file is refused with its name, line and column, and nothing of it is kept.
+``export_csv`` writes a month in the official layout (the benchmark's baseline reads it).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from seoul_data.living.layout import BANDS, OFFICIAL
+
+CHUNK_ROWS = 200_000
+_NAMES = {ours: official for official, ours in OFFICIAL.items()}
+KEYS = ("date", "hour", "dong_code")
+
+
+class LivingCsvError(ValueError):
+    """An official CSV the store cannot take (the message says file, line and column)."""
+
+
+def ingest_csv(files: list[Path], out: Path, *, encoding: str | None = None,
+               chunk_rows: int = CHUNK_ROWS) -> int:  # fmt: skip
+    """Add official CSV files to the store at ``out``; returns the rows written. The days
+    they hold replace the same days in the store only once every file has been read."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".ingest-", dir=out))
+    writers: dict[str, pq.ParquetWriter] = {}
+    rows = 0
+    try:
+        for path in map(Path, files):
+            line = 2  # the header is line 1
+            for chunk in _chunks(path, encoding, chunk_rows):
+                frame = _checked(chunk, path, line)
+                line += len(chunk)
+                for day, part in frame.groupby("date", sort=True):
+                    key = f"{day:%Y-%m-%d}"
+                    table = pa.Table.from_pandas(part, preserve_index=False)
+                    if key not in writers:
+                        folder = staging / f"month={day:%Y-%m}"
+                        folder.mkdir(exist_ok=True)
+                        target = folder / f"day={key}.parquet"
+                        writers[key] = pq.ParquetWriter(target, table.schema, compression="zstd")
+                    writers[key].write_table(table)
+                rows += len(frame)
+        for writer in writers.values():
+            writer.close()
+        writers.clear()
+        for file in staging.glob("month=*/*.parquet"):
+            target = out / file.parent.name / file.name
+            target.parent.mkdir(exist_ok=True)
+            file.replace(target)  # same file system: each day appears whole or not at all
+    finally:
+        for writer in writers.values():
+            writer.close()
+        shutil.rmtree(staging, ignore_errors=True)
+    return rows
+
+
+def _chunks(path: Path, encoding: str | None, chunk_rows: int):
+    from seoul_data.ingest.readers import detect_encoding
+
+    if encoding is None:
+        with open(path, "rb") as f:
+            head = f.read(1 << 20)  # the first MiB tells, cut at a line end
+        encoding = detect_encoding(head[: head.rfind(b"\n") + 1] or head, path.name)
+    try:
+        yield from pd.read_csv(path, encoding=encoding, dtype=str, chunksize=chunk_rows,
+                               keep_default_na=False)  # fmt: skip
+    except UnicodeDecodeError as e:
+        raise LivingCsvError(
+            f"{path.name}: {encoding} 인코딩으로 읽을 수 없습니다 ({e.reason})"
+        ) from None
+
+
+def _checked(chunk: pd.DataFrame, path: Path, first_line: int) -> pd.DataFrame:
+    chunk = chunk.rename(columns=lambda c: OFFICIAL.get(c.strip().lstrip("\ufeff"), c.strip()))
+    missing = [c for c in ("date", "hour", "dong_code", "total") if c not in chunk.columns]
+    if missing:
+        raise LivingCsvError(f"{path.name}: 필수 열이 없습니다: {', '.join(missing)}")
+    frame = pd.DataFrame()
+    dates = pd.to_datetime(chunk["date"].str.strip(), format="%Y%m%d", errors="coerce")
+    _refuse(dates.isna(), chunk["date"], path, first_line, "기준일ID")
+    frame["date"] = dates.dt.date
+    hours = pd.to_numeric(chunk["hour"], errors="coerce")
+    _refuse(hours.isna() | ~hours.between(0, 23), chunk["hour"], path, first_line, "시간대구분")
+    frame["hour"] = hours.astype(np.int8)
+    codes = chunk["dong_code"].str.strip()
+    _refuse(~codes.str.fullmatch(r"11\d{6}"), codes, path, first_line, "행정동코드")
+    frame["gu_code"] = codes.str[:5].astype(np.int32)
+    frame["dong_code"] = codes.astype(np.int32)
+    if "oa_code" in chunk.columns:
+        frame["oa_code"] = pd.to_numeric(chunk["oa_code"], errors="coerce").astype("Int64")
+    for column in ("total", *[b for b in BANDS if b in chunk.columns]):
+        text = chunk[column].str.strip()
+        values = pd.to_numeric(text.where(text != "*"), errors="coerce")
+        _refuse(values.isna() & (text != "*"), text, path, first_line, _NAMES.get(column, column))
+        frame[column] = values.astype(np.float32)  # '*' (suppressed) → missing
+    return frame
+
+
+def _refuse(bad: pd.Series, raw: pd.Series, path: Path, first_line: int, column: str) -> None:
+    if bad.any():
+        at = int(np.flatnonzero(bad.to_numpy())[0])
+        raise LivingCsvError(
+            f"{path.name} {first_line + at}행 '{column}' 열의 값을 읽을 수 없습니다: "
+            f"{raw.iloc[at]!r}"
+        )
+
+
+def export_csv(store: Path, month: str, path: Path) -> Path:
+    """One month of the store as an official-layout CSV (CP949), for baselines and exchange."""
+    import duckdb
+
+    files = sorted((Path(store) / f"month={month}").glob("*.parquet"))
+    ours = {v: k for k, v in OFFICIAL.items()}
+    con = duckdb.connect()
+    frame = con.execute("SELECT * FROM read_parquet(?)", [[str(f) for f in files]]).df()
+    frame["date"] = pd.to_datetime(frame["date"]).dt.strftime("%Y%m%d")
+    frame["hour"] = frame["hour"].map("{:02d}".format)
+    keep = [c for c in ours if c in frame.columns]
+    frame[keep].rename(columns=ours).to_csv(path, index=False, encoding="cp949",
+                                            float_format="%.4f")  # fmt: skip
+    return path
