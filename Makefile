@@ -56,12 +56,15 @@ images-gpu: venv engine
 data: venv
 	$(BIN)/seoul-data --data-dir $(SDH_DATA_DIR) ingest --bundled
 	$(BIN)/seoul-data --data-dir $(SDH_DATA_DIR) import-catalog
+	test -d $(SDH_DATA_DIR)/living/dong || $(BIN)/seoul-data --data-dir $(SDH_DATA_DIR) \
+		living generate --level dong --start 2023-01-01 --days 91
 
 bench: setup engine images
 	$(BIN)/python -m bench.spawn_latency
 	$(BIN)/python -m bench.catalog_and_load
 	$(BIN)/python -m bench.search_eval
 	$(BIN)/python -m bench.dashboard_load
+	$(BIN)/python -m bench.living_queries
 
 clean: down
 	rm -rf var $(VENV) node_modules

@@ -29,7 +29,10 @@ class Dashboard:
         cell = nbformat.v4.new_code_cell(code)
         self.notebook.cells.append(cell)
         self.client.execute_cell(cell, len(self.notebook.cells) - 1)
-        printed = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
+        printed = "".join(
+            o.get("text", "") for o in cell.outputs
+            if o.output_type == "stream" and o.get("name") == "stdout"
+        )  # fmt: skip
         return json.loads(printed) if printed.strip() else None
 
     def value(self, expression: str):

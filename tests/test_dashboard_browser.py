@@ -5,12 +5,14 @@ Screenshots go to var/screenshots/."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from seoul_data.catalog import Catalog
 from seoul_data.catalog.datagokr import import_datagokr
+from seoul_data.living.generator import generate
 from seoul_data.sources import BUNDLED_DATA, ingest_bundled, sources
 from tests.browser import browser, drawn, has_font, log_in, pixels, watched_page
 from tests.conftest import _failed_modules
@@ -28,8 +30,14 @@ SERVICE = "services/dashboards/voila/render"
 def hub(request, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("browser")
     data = tmp / "data"
-    wanted = {s.dataset.id for s in sources() if s.dataset.id.startswith("population.")}
+    wanted = {
+        s.dataset.id for s in sources() if s.dataset.id.startswith(("population.", "living."))
+    }
     ingest_bundled(data, only=wanted | {"transport.bicycle_facilities"})
+    with pytest.MonkeyPatch.context() as patch:  # a small synthetic living population store
+        patch.setenv("SEOUL_DATA_DIR", str(data))
+        generate(data / "living" / "dong", level="dong", start=date(2023, 3, 6), days=7,
+                 output_areas=4000, progress=False)  # fmt: skip
     catalog = BUNDLED_DATA / "catalog/datagokr_catalog_20220630_seoul_orgs.csv"
     import_datagokr(Catalog(data), catalog)
     running = RunningHub(hub_settings_for(tmp, data_dir=data, dashboards_pool=1))
@@ -96,6 +104,26 @@ def test_data_search_in_the_browser(hub, chromium):
     assert "자전거" in page.inner_text("body")
     assert has_font(page, "NanumGothic")
     page.screenshot(path=str(SCREENSHOTS / "data_search.png"), full_page=True)
+    context.close()
+    assert watched.outside() == []
+    assert watched.errors == []
+
+
+def test_living_population_in_the_browser(hub, chromium):
+    context, watched = open_dashboard(hub, chromium, "living_population.ipynb")
+    page = watched.page
+    page.wait_for_selector("[data-drawn] canvas", state="attached", timeout=120_000)
+    canvas = page.locator("[data-drawn] canvas").first
+    canvas.scroll_into_view_if_needed()
+    page.wait_for_timeout(800)
+    first = pixels(canvas)
+    assert drawn(first), "the dong map is blank"
+    body = page.inner_text("body")
+    assert "생활인구 분석" in body and "합성 자료" in body and "가장 붐비는 시간" in body
+    # another gu: the summary follows
+    page.select_option("select >> nth=0", "종로구")
+    page.wait_for_selector("text=종로구 ·", timeout=60_000)
+    page.screenshot(path=str(SCREENSHOTS / "living_population.png"), full_page=True)
     context.close()
     assert watched.outside() == []
     assert watched.errors == []

@@ -61,7 +61,14 @@ def test_generated_store_is_synthetic_reproducible_and_consistent(stores, tmp_pa
     areas = oa.oa_code.nunique()
     assert len(oa) == areas * 24 * DAYS and oa.dong_code.nunique() == DONGS
     assert (stores["oa"] / "_synthetic.json").read_text().count('"synthetic": true') == 1
-    assert sorted(p.name for p in stores["oa"].iterdir() if p.is_dir()) == ["month=2023-03"]
+    assert sorted(p.name for p in stores["oa"].iterdir() if p.is_dir()) == [
+        "_dong",
+        "month=2023-03",
+    ]
+    # the dong rollup beside the 집계구 rows holds their sums
+    rollup = read(stores["oa"] / "_dong").set_index(["date", "hour", "dong_code"]).sort_index()
+    by_dong = oa.groupby(["date", "hour", "dong_code"])[["total", *BANDS]].sum().sort_index()
+    np.testing.assert_allclose(rollup[["total", *BANDS]].to_numpy(), by_dong.to_numpy(), rtol=1e-4)
     # the 28 bands add up to the total, and the dong store is the sum of its output areas
     np.testing.assert_allclose(oa[list(BANDS)].sum(axis=1), oa.total, rtol=1e-4)
     dong = read(stores["dong"]).set_index(["date", "hour", "dong_code"]).total.sort_index()
@@ -112,6 +119,21 @@ def test_profiles_peaks_day_night_and_heatmap(stores):
         "토",
         "일",
     ]
+
+
+def test_the_rollup_gives_the_same_answers_as_the_output_areas(stores, monkeypatch):
+    from seoul_data.living import queries
+
+    fast = living.profile("중구", *WEEK1, by="age", source=stores["oa"])
+    ranked = living.ranking(18, *WEEK1, source=stores["oa"])
+    monkeypatch.setattr(queries, "USE_ROLLUP", False)
+    pd.testing.assert_frame_equal(fast, living.profile("중구", *WEEK1, by="age", source=stores["oa"]),
+                                  rtol=1e-4)  # fmt: skip
+    slow = living.ranking(18, *WEEK1, source=stores["oa"])
+    np.testing.assert_allclose(ranked.total, slow.total, rtol=1e-4)
+    by_area = living.ranking(18, *WEEK1, level="oa", source=stores["oa"])
+    assert by_area.name.str.startswith("집계구 ").all()
+    assert len(by_area) == read(stores["oa"]).oa_code.nunique()
 
 
 def test_ranking_compare_and_inflow(stores):

@@ -29,7 +29,12 @@ import numpy as np
 import pandas as pd
 
 from seoul_data.living.layout import AGES, BANDS
+from seoul_data.living.store import ROLLUP
 
+#: Rows per Parquet row group: small enough that a gu's rows are read without its
+#: neighbours' (the rows are in area order), and LZ4, which decodes fastest (random-looking
+#: floats barely compress anyway).
+ROW_GROUP = 24 * 512
 #: Output areas in Seoul (2016 KOSTAT 집계구), the generator's default.
 SEOUL_OUTPUT_AREAS = 19_150
 WEEK = "living.dong_hourly_week_20190304"
@@ -119,8 +124,6 @@ def generate(
     """Write ``days`` days from ``start`` at ``level`` ('oa' 집계구 or 'dong' 행정동) under
     ``out`` (``month=YYYY-MM/day=YYYY-MM-DD.parquet``); ``dongs`` keeps the first n dongs
     (small test sets). Returns ``out``."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
     from tqdm.auto import tqdm
 
     if level not in ("oa", "dong"):
@@ -139,7 +142,7 @@ def generate(
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    hours = np.arange(24, dtype=np.int8)
+    starts = np.concatenate([[0], np.cumsum(per_dong)[:-1]])
     for offset in tqdm(range(days), desc=f"생활인구 합성 ({level})", disable=not progress):
         day = start + timedelta(days=offset)
         kind = 0 if day.weekday() < 5 else day.weekday() - 4
@@ -147,30 +150,13 @@ def generate(
         dong_day = 1 + rng.normal(0, 0.02, size=n_dong)
         total = (cal.level[dong_of] * weight)[:, None] * cal.shape[dong_of, kind, :] * deviation
         total *= (city * dong_day[dong_of])[:, None] * (1 + rng.normal(0, 0.03, total.shape))
-        area_codes = oa_codes
-        areas = dong_of
-        if level == "dong":
-            starts = np.concatenate([[0], np.cumsum(per_dong)[:-1]])
-            total = np.add.reduceat(total, starts, axis=0)
-            areas = np.arange(n_dong)
-            area_codes = None
-        bands = total[:, :, None] * cal.mix[areas][:, None, :]
-        rows = total.size
-        columns = {
-            "date": pa.array(np.full(rows, np.datetime64(day, "D"))),
-            "hour": pa.array(np.tile(hours, len(areas))),
-            "gu_code": pa.array(np.repeat(cal.gu_codes[areas], 24).astype(np.int32)),
-            "dong_code": pa.array(np.repeat(cal.dong_codes[areas], 24).astype(np.int32)),
-        }
-        if area_codes is not None:
-            columns["oa_code"] = pa.array(np.repeat(area_codes, 24))
-        columns["total"] = pa.array(total.reshape(-1).astype(np.float32))
-        flat = bands.reshape(rows, len(BANDS)).astype(np.float32)
-        columns.update({name: pa.array(flat[:, i]) for i, name in enumerate(BANDS)})
-        folder = out / f"month={day:%Y-%m}"
-        folder.mkdir(exist_ok=True)
-        pq.write_table(pa.table(columns), folder / f"day={day:%Y-%m-%d}.parquet",
-                       compression="zstd", row_group_size=24 * 2048)  # fmt: skip
+        by_dong = np.add.reduceat(total, starts, axis=0)
+        if level == "oa":
+            _write_day(out, day, cal, total, dong_of, oa_codes)
+            # the dong rollup: what dong and gu questions read (see store.ROLLUP)
+            _write_day(out / ROLLUP, day, cal, by_dong, np.arange(n_dong), None)
+        else:
+            _write_day(out, day, cal, by_dong, np.arange(n_dong), None)
     (out / "_synthetic.json").write_text(json.dumps({
         "synthetic": True,
         "level": level,
@@ -181,6 +167,31 @@ def generate(
         "calibrated_on": [WEEK, CITY_DAYS, AGE_MIX],
     }, ensure_ascii=False, indent=2))  # fmt: skip
     return out
+
+
+def _write_day(out: Path, day: date, cal: Calibration, total: np.ndarray, areas: np.ndarray,
+               area_codes: np.ndarray | None) -> None:  # fmt: skip
+    """One day file: 24 rows per area in area order, the total and the 28 bands."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    bands = total[:, :, None] * cal.mix[areas][:, None, :]
+    rows = total.size
+    columns = {
+        "date": pa.array(np.full(rows, np.datetime64(day, "D"))),
+        "hour": pa.array(np.tile(np.arange(24, dtype=np.int8), len(areas))),
+        "gu_code": pa.array(np.repeat(cal.gu_codes[areas], 24).astype(np.int32)),
+        "dong_code": pa.array(np.repeat(cal.dong_codes[areas], 24).astype(np.int32)),
+    }
+    if area_codes is not None:
+        columns["oa_code"] = pa.array(np.repeat(area_codes, 24))
+    columns["total"] = pa.array(total.reshape(-1).astype(np.float32))
+    flat = bands.reshape(rows, len(BANDS)).astype(np.float32)
+    columns.update({name: pa.array(flat[:, i]) for i, name in enumerate(BANDS)})
+    folder = out / f"month={day:%Y-%m}"
+    folder.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.table(columns), folder / f"day={day:%Y-%m-%d}.parquet",
+                   compression="lz4", row_group_size=ROW_GROUP)  # fmt: skip
 
 
 LEVEL_NAMES = {"oa": "집계구", "dong": "행정동"}

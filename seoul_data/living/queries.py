@@ -2,7 +2,8 @@
 
 Every function takes a period (``start``, ``end``: dates or 'YYYY-MM-DD', both included) and
 reads only the months it spans. ``source`` is a store directory (what ``generator.generate``
-or ``store.ingest_csv`` wrote); by default the platform's synthetic 집계구 year.
+or ``store.ingest_csv`` wrote); by default the platform's synthetic 행정동 store (``make data``
+makes one: 2023-01-01 to 2023-04-01).
 
     sd.living.profile("강남구", "2023-03-01", "2023-03-31", by="age")   # hour × age group
     sd.living.ranking(18, "2023-03-01", "2023-03-31")                    # every dong at 18:00
@@ -19,13 +20,17 @@ import duckdb
 import pandas as pd
 
 from seoul_data.living.layout import AGE_GROUPS, BANDS, SEXES
+from seoul_data.living.store import ROLLUP
 from seoul_data.paths import data_dir
 
 #: The store used when no ``source`` is given (under the platform data directory).
-DEFAULT_STORE = "living/oa"
+DEFAULT_STORE = "living/dong"
 WEEKDAYS = ("월", "화", "수", "목", "금", "토", "일")
 DAY_HOURS = tuple(range(9, 19))
 NIGHT_HOURS = tuple(range(0, 6))
+#: Whether dong and gu questions may read a store's dong rollup (the benchmark turns it off
+#: to measure the 집계구 rows themselves).
+USE_ROLLUP = True
 
 
 class LivingPopulationError(ValueError):
@@ -49,17 +54,33 @@ def _period(start, end) -> tuple[date, date]:
     return first, last
 
 
-def _scan(source, start, end) -> tuple[duckdb.DuckDBPyConnection, str, list]:
-    """A connection, the FROM clause over the months of the period, and its parameters."""
+def _scan(source, start, end, *, by_area: bool = False):
+    """A connection, the FROM clause over the days of the period, and its parameters. A
+    question about dongs or gu reads the store's dong rollup when it holds the same days
+    (``by_area``: the question needs the 집계구 rows themselves)."""
     first, last = _period(start, end)
     path = _store(source)
-    months = pd.period_range(first, last, freq="M").strftime("%Y-%m").tolist()
-    files = [str(f) for m in months for f in sorted((path / f"month={m}").glob("*.parquet"))]
+    files = _files(path, first, last)
     if not files:
         raise LivingPopulationError(f"{first}–{last} 기간의 생활인구 자료가 없습니다 ({path}).")
+    rollup = _files(path / ROLLUP, first, last) if USE_ROLLUP and not by_area else []
+    if rollup and [f.name for f in rollup] == [f.name for f in files]:
+        files = rollup
     con = duckdb.connect()
     con.execute(f"SET threads = {os.cpu_count() or 1}")
-    return con, "read_parquet(?) WHERE date BETWEEN ? AND ?", [files, first, last]
+    return con, "read_parquet(?) WHERE date BETWEEN ? AND ?", [[str(f) for f in files], first, last]
+
+
+def _files(path: Path, first: date, last: date) -> list[Path]:
+    months = pd.period_range(first, last, freq="M").strftime("%Y-%m").tolist()
+    return [f for m in months for f in sorted((path / f"month={m}").glob("*.parquet"))
+            if _day(f) is None or first <= _day(f) <= last]  # fmt: skip
+
+
+def _day(file: Path) -> date | None:
+    """The day a store file holds (``day=YYYY-MM-DD.parquet``), None for other names."""
+    name = file.stem
+    return date.fromisoformat(name[4:]) if name.startswith("day=") else None
 
 
 def _area(area: str | int) -> tuple[str, int, str]:
@@ -176,13 +197,14 @@ def _residents(column: str, code: int) -> float:
 
 def ranking(hour: int, start, end, *, level: str = "dong", top: int | None = None,
             source=None) -> pd.DataFrame:  # fmt: skip
-    """Every dong (or gu) by its mean population at ``hour`` over the period, largest first."""
+    """Every dong (or gu, or 집계구 'oa') by its mean population at ``hour`` over the period,
+    largest first."""
     if not 0 <= int(hour) <= 23:
         raise LivingPopulationError(f"시간대는 0–23입니다: {hour}")
-    column = {"dong": "dong_code", "gu": "gu_code"}.get(level)
+    column = {"dong": "dong_code", "gu": "gu_code", "oa": "oa_code"}.get(level)
     if column is None:
-        raise LivingPopulationError(f"level은 'dong' 또는 'gu'입니다: {level!r}")
-    con, source_sql, params = _scan(source, start, end)
+        raise LivingPopulationError(f"level은 'oa', 'dong', 'gu' 중 하나입니다: {level!r}")
+    con, source_sql, params = _scan(source, start, end, by_area=level == "oa")
     query = (
         f"SELECT {column} AS code, avg(total) AS total FROM (SELECT date, {column}, "
         f"sum(total) AS total FROM {source_sql} AND hour = ? GROUP BY date, {column}) "
@@ -200,9 +222,14 @@ def compare(first: tuple, second: tuple, *, level: str = "dong", source=None) ->
     frames = []
     for label, (start, end) in (("기간1", first), ("기간2", second)):
         con, source_sql, params = _scan(source, start, end)
-        mean = f'sum(total) / count(DISTINCT (date, hour)) AS "{label}"'
-        query = f"SELECT {column} AS code, {mean} FROM {source_sql} GROUP BY code"
-        frames.append(con.execute(query, params).df().set_index("code"))
+        # the period's hours once, then each area's total over them (an hour an area lacks
+        # counts as nobody there)
+        hours = con.execute(f"SELECT count(*) FROM (SELECT DISTINCT date, hour FROM {source_sql})",
+                            params).fetchone()[0]  # fmt: skip
+        query = (
+            f'SELECT {column} AS code, sum(total) / ? AS "{label}" FROM {source_sql} GROUP BY code'
+        )
+        frames.append(con.execute(query, [hours, *params]).df().set_index("code"))
     table = frames[0].join(frames[1], how="outer")
     table["변화"] = table["기간2"] - table["기간1"]
     table["변화율(%)"] = 100 * table["변화"] / table["기간1"]
@@ -215,6 +242,8 @@ def _named(frame: pd.DataFrame, level: str) -> pd.DataFrame:
     if level == "gu":
         names = dict(zip(gu_table()["mois"].astype(int), gu_table()["name_ko"], strict=True))
         return frame.assign(name=frame["code"].map(names))
+    if level == "oa":  # 집계구 have codes, not names
+        return frame.assign(name="집계구 " + frame["code"].astype(str))
     dongs = dong_table()
     codes = dongs["mois10"].str[:8].astype(int)
     names = dict(zip(codes, dongs["gu_name_ko"] + " " + dongs["name_ko"], strict=True))
