@@ -127,8 +127,8 @@ def test_the_rollup_gives_the_same_answers_as_the_output_areas(stores, monkeypat
     fast = living.profile("중구", *WEEK1, by="age", source=stores["oa"])
     ranked = living.ranking(18, *WEEK1, source=stores["oa"])
     monkeypatch.setattr(queries, "USE_ROLLUP", False)
-    pd.testing.assert_frame_equal(fast, living.profile("중구", *WEEK1, by="age", source=stores["oa"]),
-                                  rtol=1e-4)  # fmt: skip
+    rows = living.profile("중구", *WEEK1, by="age", source=stores["oa"])
+    pd.testing.assert_frame_equal(fast, rows, rtol=1e-4)
     slow = living.ranking(18, *WEEK1, source=stores["oa"])
     np.testing.assert_allclose(ranked.total, slow.total, rtol=1e-4)
     by_area = living.ranking(18, *WEEK1, level="oa", source=stores["oa"])
