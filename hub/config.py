@@ -11,12 +11,14 @@ import sys
 from pathlib import Path
 
 from hub.dashboards.listing import DASHBOARDS
+from hub.dask_gateway.limits import GATEWAY_GROUPS
 from hub.default_policy import default_policy
 from hub.entrances import DASHBOARD_GROUPS, entrances
 from hub.quota_store import QuotaStore
 from hub.settings import HubSettings
 
 TEMPLATES = Path(__file__).parent / "templates"
+GATEWAY_CONFIG = Path(__file__).parent / "dask_gateway" / "gateway_config.py"
 HOME = "/home/jovyan"
 DATA_MOUNT = "/srv/data"
 
@@ -39,8 +41,8 @@ WITH_PARENT = (sys.executable, "-m", "hub.with_parent")
 
 
 def services(settings: HubSettings, policy: dict) -> list[dict]:
-    """The hub-managed services: the quota admin service, the dashboards service and the
-    idle culler.
+    """The hub-managed services: the quota admin service, the dashboards service, Dask
+    Gateway and the idle culler.
 
     Each profile's idle timeout is enforced inside the server (see the spawner's args);
     the culler (jupyterhub-idle-culler) is the backstop with the longest idle timeout."""
@@ -69,6 +71,25 @@ def services(settings: HubSettings, policy: dict) -> list[dict]:
                 "SDH_DASHBOARDS_POOL": str(settings.dashboards_pool),
                 "SDH_DASHBOARDS_MAX_KERNELS": str(settings.dashboards_max_kernels),
                 "SDH_DASHBOARDS_IDLE": str(settings.dashboards_idle),
+            },
+        },
+        {
+            "name": "dask-gateway",
+            "url": f"http://127.0.0.1:{settings.gateway_port}",
+            "command": [
+                *WITH_PARENT,
+                sys.executable,
+                "-m",
+                "dask_gateway_server",
+                "-f",
+                str(GATEWAY_CONFIG),
+            ],
+            "environment": {
+                "SDH_GATEWAY_ADDRESS": f"127.0.0.1:{settings.gateway_port}",
+                "SDH_GATEWAY_TCP_ADDRESS": f"127.0.0.1:{settings.gateway_proxy_port}",
+                "SDH_GATEWAY_CLUSTERS": str(settings.state_dir / "dask-clusters"),
+                "SDH_QUOTA_DB": str(settings.quota_db),
+                "SEOUL_DATA_DIR": str(settings.data_dir),
             },
         },
         {
@@ -116,6 +137,8 @@ def configure(c, settings: HubSettings) -> None:
         {"name": "quota-admins", "groups": ["admin"], "scopes": ["access:services!service=quota"]},
         {"name": "dashboard-viewers", "groups": list(DASHBOARD_GROUPS),
          "scopes": ["access:services!service=dashboards"]},
+        {"name": "dask-gateway-users", "groups": list(GATEWAY_GROUPS),
+         "scopes": ["access:services!service=dask-gateway"]},
         {"name": "quota-service", "services": ["quota"],
          "scopes": ["list:users", "read:servers", "delete:servers"]},
         {"name": "idle-culler", "services": ["idle-culler"],
@@ -134,6 +157,16 @@ def configure(c, settings: HubSettings) -> None:
     c.Spawner.http_timeout = 90
     c.Spawner.mem_limit = settings.mem_limit
     c.Spawner.cpu_limit = settings.cpu_limit
+    # the server's token (JUPYTERHUB_API_TOKEN) may reach Dask Gateway if its user may (the
+    # hub grants only the scopes its owner holds); the `server` role's scopes otherwise
+    c.Spawner.server_token_scopes = ["users:activity!user", "access:servers!server",
+                                     "access:services!service=dask-gateway"]  # fmt: skip
+    # dask_gateway.Gateway() in a notebook finds the gateway without arguments
+    c.Spawner.environment = {
+        "DASK_GATEWAY__ADDRESS": f"{settings.bind_url}/services/dask-gateway",
+        "DASK_GATEWAY__PROXY_ADDRESS": f"gateway://127.0.0.1:{settings.gateway_proxy_port}",
+        "DASK_GATEWAY__AUTH__TYPE": "jupyterhub",
+    }
     c.DockerSpawner.client_kwargs = {"base_url": settings.docker_host}
     c.DockerSpawner.image = settings.image
     c.DockerSpawner.pull_policy = "never"

@@ -40,6 +40,11 @@ class HubSettings:
     quota_port: int = 8082
     #: Loopback port of the dashboards service (/services/dashboards/).
     dashboards_port: int = 8083
+    #: Loopback port of Dask Gateway's HTTP proxy (/services/dask-gateway/, its REST API).
+    gateway_port: int = 8084
+    #: Loopback port of Dask Gateway's TLS proxy to the schedulers: what a notebook's
+    #: ``Gateway(proxy_address=...)`` and the Dask client connect to.
+    gateway_proxy_port: int = 8085
     #: Preheated kernels per dashboard, the most kernels serving viewers at once, and the
     #: seconds after which a viewer's idle kernel is culled.
     dashboards_pool: int = 1
@@ -86,7 +91,9 @@ class HubSettings:
     def validate(self) -> None:
         if urlparse(self.bind_url).scheme not in ("http", "https"):
             raise SettingsError(f"SDH_BIND_URL={self.bind_url!r} must start with http(s)://")
-        for name in ("hub_port", "proxy_api_port", "quota_port", "dashboards_port"):
+        ports = ("hub_port", "proxy_api_port", "quota_port", "dashboards_port", "gateway_port",
+                 "gateway_proxy_port")  # fmt: skip
+        for name in ports:
             port = getattr(self, name)
             if not 0 < port < 65536:
                 raise SettingsError(f"SDH_{name.upper()}={port} is not a port number")

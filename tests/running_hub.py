@@ -46,6 +46,8 @@ def hub_settings_for(tmp: Path, **overrides) -> HubSettings:
         proxy_api_port=free_port(),
         quota_port=free_port(),
         dashboards_port=free_port(),
+        gateway_port=free_port(),
+        gateway_proxy_port=free_port(),
         dashboards_pool=0,  # no preheated dashboards unless a test asks for them
         docker_host=DOCKER_HOST,
         container_prefix=f"sdht{os.getpid()}x{next(_counter)}",

@@ -30,6 +30,8 @@ def test_defaults_are_loopback_and_sqlite(tmp_path):
         ("SDH_DASHBOARDS_MAX_KERNELS", "0"),
         ("SDH_DASHBOARDS_POOL", "-1"),
         ("SDH_DASHBOARDS_PORT", "0"),
+        ("SDH_GATEWAY_PORT", "65536"),
+        ("SDH_GATEWAY_PROXY_PORT", "0"),
     ],
 )
 def test_bad_values_name_the_variable(variable, value):
@@ -74,7 +76,9 @@ def test_deny_by_default_and_external_proxy(tmp_path):
         "groups": ["admin"],
         "scopes": ["access:services!service=quota"],
     }
-    assert {s["name"] for s in c.JupyterHub.services} == {"quota", "dashboards", "idle-culler"}
+    assert {s["name"] for s in c.JupyterHub.services} == {
+        "quota", "dashboards", "dask-gateway", "idle-culler"
+    }  # fmt: skip
     viewers = next(r for r in c.JupyterHub.load_roles if r["name"] == "dashboard-viewers")
     assert viewers == {"name": "dashboard-viewers", "groups": ["staff", "analyst", "admin"],
                        "scopes": ["access:services!service=dashboards"]}  # fmt: skip
