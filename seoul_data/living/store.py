@@ -23,7 +23,6 @@ CHUNK_ROWS = 200_000
 #: Beside a 집계구 store, its sum by 행정동 (same layout, no oa_code): dong and gu questions
 #: read 45 times fewer rows there. Used only for the days it has as many of as the store.
 ROLLUP = "_dong"
-_NAMES = {ours: official for official, ours in OFFICIAL.items()}
 KEYS = ("date", "hour", "dong_code")
 
 
@@ -74,6 +73,13 @@ def ingest_csv(files: list[Path], out: Path, *, encoding: str | None = None,
 
 
 def _chunks(path: Path, encoding: str | None, chunk_rows: int):
+    """The file in blocks of rows: numbers parsed by Arrow's CSV reader (``*`` → missing),
+    the key columns kept as text for the checks."""
+    import re
+
+    import pyarrow as pa
+    from pyarrow import csv
+
     from seoul_data.ingest.readers import detect_encoding
 
     if encoding is None:
@@ -81,12 +87,55 @@ def _chunks(path: Path, encoding: str | None, chunk_rows: int):
             head = f.read(1 << 20)  # the first MiB tells, cut at a line end
         encoding = detect_encoding(head[: head.rfind(b"\n") + 1] or head, path.name)
     try:
-        yield from pd.read_csv(path, encoding=encoding, dtype=str, chunksize=chunk_rows,
-                               keep_default_na=False)  # fmt: skip
+        with open(path, encoding=encoding, newline="") as f:
+            header = [c.strip().strip('"').lstrip("\ufeff") for c in f.readline().split(",")]
     except UnicodeDecodeError as e:
         raise LivingCsvError(
             f"{path.name}: {encoding} 인코딩으로 읽을 수 없습니다 ({e.reason})"
         ) from None
+    names = [OFFICIAL.get(c, c) for c in header]
+    numbers = {n: pa.float32() for n in names if n == "total" or n in BANDS}
+    text = {n: pa.string() for n in names if n not in numbers}
+    options = {
+        "read_options": csv.ReadOptions(column_names=names, skip_rows=1, encoding=encoding,
+                                        block_size=1 << 24),
+        "convert_options": csv.ConvertOptions(column_types={**numbers, **text},
+                                              null_values=["*"], strings_can_be_null=False),
+    }  # fmt: skip
+    try:
+        for batch in csv.open_csv(path, **options):
+            frame = batch.to_pandas()
+            for start in range(0, len(frame), chunk_rows):
+                yield frame.iloc[start : start + chunk_rows].reset_index(drop=True)
+    except pa.ArrowInvalid as e:
+        found = re.search(r"column #(\d+)", str(e))
+        if not found:
+            raise LivingCsvError(f"{path.name}: 읽을 수 없습니다 ({e})") from None
+        column = int(found[1])
+        line, value = _first_bad_number(path, encoding, column)
+        raise LivingCsvError(
+            f"{path.name} {line}행 '{header[column]}' 열의 값을 읽을 수 없습니다: {value!r}"
+        ) from None
+    except UnicodeDecodeError as e:
+        raise LivingCsvError(
+            f"{path.name}: {encoding} 인코딩으로 읽을 수 없습니다 ({e.reason})"
+        ) from None
+
+
+def _first_bad_number(path: Path, encoding: str, column: int) -> tuple[int, str]:
+    """The line and value of the first cell of ``column`` that is neither a number nor *
+    (Arrow names the column, not the row)."""
+    import csv
+
+    with open(path, encoding=encoding, newline="") as f:
+        for line, row in enumerate(csv.reader(f), start=1):
+            if line == 1 or column >= len(row) or row[column].strip() == "*":
+                continue
+            try:
+                float(row[column])
+            except ValueError:
+                return line, row[column]
+    return 0, ""
 
 
 def _checked(chunk: pd.DataFrame, path: Path, first_line: int) -> pd.DataFrame:
@@ -108,10 +157,7 @@ def _checked(chunk: pd.DataFrame, path: Path, first_line: int) -> pd.DataFrame:
     if "oa_code" in chunk.columns:
         frame["oa_code"] = pd.to_numeric(chunk["oa_code"], errors="coerce").astype("Int64")
     for column in ("total", *[b for b in BANDS if b in chunk.columns]):
-        text = chunk[column].str.strip()
-        values = pd.to_numeric(text.where(text != "*"), errors="coerce")
-        _refuse(values.isna() & (text != "*"), text, path, first_line, _NAMES.get(column, column))
-        frame[column] = values.astype(np.float32)  # '*' (suppressed) → missing
+        frame[column] = chunk[column].astype(np.float32)  # parsed by Arrow; '*' → missing
     return frame
 
 
