@@ -5,7 +5,9 @@ Rules (each general, each visible in a hit's ``why``):
 
 1. Words of the request count fully; words of the same concept (vocabulary.py, found inside
    the request's words even when the analyser splits them, like 스쿨존, but never across a
-   space or as a single syllable inside another word) count less, analysed the way the
+   space or as a single syllable inside another word; a part of a compound concept that is
+   another request word's own concept counts for that word only: 혼자 → 독거노인 does not
+   make 혼자 mean 노인) count less, analysed the way the
    catalogue is. Keywords from the optional language model (llm.py) count the same. A word
    the catalogue never uses is stood in for by its concept at full weight (혼자 → 독거).
    A dataset that matches more of the request's words ranks above one that matches a single
@@ -33,8 +35,8 @@ Rules (each general, each visible in a hit's ``why``):
    dataset known not to cover the years asked for ranks lower and says so.
 9. A dataset whose title is about what was asked outranks one about a narrower aspect of it
    (title precision: half of the score scales with the share of the title's topic words the
-   request or its concepts name; words like 현황, 정보, 통계 say what kind of table it is and
-   do not count).
+   request or its concepts name; words like 현황, 정보, 통계 say what kind of table it is,
+   and 성별, 연령, 행정동 how it is broken down: they do not count).
 """
 
 from __future__ import annotations
@@ -81,6 +83,8 @@ BREAKDOWNS = {
     "월별": ("월별",), "시간대별": _HOURLY, "시간별": _HOURLY,
     "요일별": ("요일",), "연령별": ("연령",), "성별": ("성별",),
 }  # fmt: skip
+#: Title words that say how a table is broken down (성별, 연령별), not what it is about.
+_BREAKDOWN_WORDS = frozenset(w for forms in BREAKDOWNS.values() for w in forms) | {"연령"}
 _DERIVATIONAL = ("아", "자", "수", "율", "률", "량")
 #: Title words the rules test, by name (precomputed per index).
 TITLE_MARKERS = {
@@ -216,12 +220,23 @@ def _concepts(text: str, terms: list[str]) -> dict[str, tuple[str, ...]]:
     words = {w for w in RELATED if (w in terms or any(w == t or (len(w) > 1 and w in t)
                                                        for t in tokens))}  # fmt: skip
     linked: dict[str, list[str]] = {}
+    whole: dict[str, set[str]] = {}  # per owner, concept terms that are whole words
     for word in sorted(words):
         related = RELATED[word] + ((word,) if word not in terms else ())
-        found = [t for t in _analysed(tuple(related)) if len(t) > 1 and not t.isdigit()]
+        found, single = [], set()
+        for phrase in related:
+            parts = [t for t in _analysed((phrase,)) if len(t) > 1 and not t.isdigit()]
+            found += parts
+            single |= set(parts) if len(parts) == 1 else set()
         owners = [t for t in terms if t in word or word in t] or [word]
         for owner in owners:
             linked.setdefault(owner, []).extend(found)
+            whole.setdefault(owner, set()).update(single)
+    # a part of a compound concept (노인 of 혼자 → 독거노인) that is another request word's
+    # own concept (어르신 → 노인) covers that word, not this one
+    for owner, found in linked.items():
+        theirs = set().union(*(w for o, w in whole.items() if o != owner))
+        linked[owner] = [t for t in found if t in whole[owner] or t not in theirs]
     for term in terms:
         if len(term) >= 3 and term.endswith(_DERIVATIONAL):
             linked.setdefault(term, []).append(term[:-1])
@@ -240,7 +255,11 @@ def _title_precision(index: SearchIndex, scores: np.ndarray, wanted: set[str]) -
     for i in np.argsort(-scores)[:TITLE_CANDIDATES]:
         if scores[i] <= 0:
             break
-        words = {w for w in index.title_terms[i] if w not in GENERIC_TITLE_WORDS and len(w) > 1}
+        words = {
+            w
+            for w in index.title_terms[i]
+            if w not in GENERIC_TITLE_WORDS and w not in _BREAKDOWN_WORDS and len(w) > 1
+        }
         if words:
             share = sum(any(w in x or x in w for x in wanted) for w in words) / len(words)
             scores[i] *= 1 - TITLE_PRECISION + TITLE_PRECISION * share
