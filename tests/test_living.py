@@ -182,6 +182,34 @@ def test_official_csv_round_trip_in_chunks(stores, tmp_path):
     np.testing.assert_allclose(back.total, original.total, atol=1e-3)
 
 
+def test_ingested_output_areas_get_a_fresh_rollup(stores, tmp_path, monkeypatch):
+    import shutil
+
+    from seoul_data.living import queries
+    from seoul_data.living.store import ROLLUP
+
+    # one day of 집계구 rows in the official layout, every figure doubled
+    day = read(stores["oa"], "WHERE date = DATE '2023-03-07'")
+    for column in ("total", *BANDS):
+        day[column] *= 2
+    day["date"] = pd.to_datetime(day["date"]).dt.strftime("%Y%m%d")
+    official = {ours: name for name, ours in OFFICIAL.items()}
+    csv = tmp_path / "LOCAL_PEOPLE_20230307.csv"
+    day[[c for c in official if c in day]].rename(columns=official).to_csv(
+        csv, index=False, encoding="cp949"
+    )
+    store = tmp_path / "oa"
+    shutil.copytree(stores["oa"], store)  # its rollup holds the old sums of that day
+    assert ingest_csv([csv], store) == len(day)
+    assert (store / ROLLUP / "month=2023-03" / "day=2023-03-07.parquet").exists()
+    before = living.ranking(18, "2023-03-07", "2023-03-07", source=stores["oa"])
+    after = living.ranking(18, "2023-03-07", "2023-03-07", source=store)
+    np.testing.assert_allclose(after.total, 2 * before.total, rtol=1e-4)
+    monkeypatch.setattr(queries, "USE_ROLLUP", False)
+    rows = living.ranking(18, "2023-03-07", "2023-03-07", source=store)
+    np.testing.assert_allclose(after.total, rows.total, rtol=1e-4)
+
+
 def test_a_bad_cell_is_refused_with_its_line_and_nothing_is_kept(stores, tmp_path):
     csv = export_csv(stores["dong"], "2023-03", tmp_path / "month.csv")
     lines = csv.read_text(encoding="cp949").splitlines()

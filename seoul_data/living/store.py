@@ -3,8 +3,9 @@ out.
 
 ``ingest_csv`` reads official files (CP949 or UTF-8, quoted or not, ``*`` for suppressed
 cells) in chunks, so a 125 MB day file or a month of them never has to fit in memory, and
-writes the same ``month=YYYY-MM/day=YYYY-MM-DD.parquet`` files the generator writes. A bad
-file is refused with its name, line and column, and nothing of it is kept.
+writes the same ``month=YYYY-MM/day=YYYY-MM-DD.parquet`` files the generator writes (with
+the dong rollup of 집계구 rows). A bad file is refused with its name, line and column, and
+nothing of it is kept.
 ``export_csv`` writes a month in the official layout (the benchmark's baseline reads it).
 """
 
@@ -61,15 +62,44 @@ def ingest_csv(files: list[Path], out: Path, *, encoding: str | None = None,
         for writer in writers.values():
             writer.close()
         writers.clear()
-        for file in staging.glob("month=*/*.parquet"):
-            target = out / file.parent.name / file.name
-            target.parent.mkdir(exist_ok=True)
-            file.replace(target)  # same file system: each day appears whole or not at all
+        days = sorted(staging.glob("month=*/*.parquet"))
+        rollups = [_rollup(day, staging / ROLLUP) for day in days]
+        for day, rollup in zip(days, rollups, strict=True):
+            # same file system: each day appears whole or not at all; the day's rollup is
+            # replaced too (or removed, for dong rows), so no stale sum outlives its rows
+            _move(rollup, out / ROLLUP / day.parent.name / day.name)
+            _move(day, out / day.parent.name / day.name)
     finally:
         for writer in writers.values():
             writer.close()
         shutil.rmtree(staging, ignore_errors=True)
     return rows
+
+
+def _rollup(day: Path, folder: Path) -> Path | None:
+    """The dong sums of a day of 집계구 rows (None for a day of dong rows)."""
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(day)
+    if "oa_code" not in table.column_names:
+        return None
+    keys = ["date", "hour", "gu_code", "dong_code"]
+    values = [c for c in table.column_names if c not in (*keys, "oa_code")]
+    sums = table.group_by(keys).aggregate([(c, "sum") for c in values])
+    sums = sums.rename_columns([c.removesuffix("_sum") for c in sums.column_names])
+    sums = sums.select(keys + values).sort_by([("dong_code", "ascending"), ("hour", "ascending")])
+    target = folder / day.parent.name / day.name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(sums, target, compression="lz4")
+    return target
+
+
+def _move(file: Path | None, target: Path) -> None:
+    if file is None:
+        target.unlink(missing_ok=True)
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    file.replace(target)
 
 
 def _chunks(path: Path, encoding: str | None, chunk_rows: int):
