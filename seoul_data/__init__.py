@@ -9,7 +9,7 @@ The same functions serve notebooks, dashboards, the CLI and the hub's services.
 
 from __future__ import annotations
 
-from seoul_data import geo, living
+from seoul_data import geo, living, maps
 from seoul_data.load import catalog, describe, load, sql
 from seoul_data.paths import data_dir
 from seoul_data.population_hall import indicator, indicators
@@ -28,6 +28,7 @@ __all__ = [
     "indicators",
     "living",
     "load",
+    "maps",
     "search",
     "search_session",
     "sql",

@@ -1,8 +1,9 @@
-"""folium maps that load nothing from outside: Leaflet (static/, BSD-2 licence) is inlined
-and folium's other CDN assets (jQuery, Bootstrap, icon fonts) are left out.
+"""folium maps that load nothing from outside: Leaflet and the plugins we use
+(Leaflet.markercluster, Leaflet.heat; static/, with their licences) are inlined, and
+folium's other CDN assets (jQuery, Bootstrap, icon fonts) are left out.
 
-Keep to what Leaflet itself draws (GeoJson with tooltips, circle markers, polygons) and
-give legends as HTML (branca's colour maps fetch d3 from a CDN).
+Keep to what Leaflet and those plugins draw (GeoJson with tooltips, circle markers,
+clusters, heat) and give legends as HTML (branca's colour maps fetch d3 from a CDN).
 """
 
 from __future__ import annotations
@@ -12,31 +13,58 @@ import html
 from pathlib import Path
 
 STATIC = Path(__file__).parent / "static"
+#: folium plugin class → our copies of the script and stylesheet it needs.
+PLUGINS = {
+    "MarkerCluster": ("leaflet.markercluster-1.5.3.js", "leaflet.markercluster-1.5.3.css"),
+    "HeatMap": ("leaflet-heat-0.2.0.js", None),
+}
 
 
-def _assets() -> str:
-    script = (STATIC / "leaflet-1.9.4.js").read_text(encoding="utf-8")
-    style = (STATIC / "leaflet-1.9.4.css").read_text(encoding="utf-8")
-    return f"<style>{style}</style>\n<script>{script}</script>"
+def _inline(script: str | None, style: str | None) -> str:
+    parts = []
+    if style:
+        parts.append(f"<style>{(STATIC / style).read_text(encoding='utf-8')}</style>")
+    if script:
+        parts.append(f"<script>{(STATIC / script).read_text(encoding='utf-8')}</script>")
+    return "\n".join(parts)
+
+
+def _elements(element):
+    yield element
+    for child in element._children.values():
+        yield from _elements(child)
 
 
 def offline_html(m) -> str:
-    """The map as one standalone HTML page with Leaflet inside it."""
+    """The map (or a figure of maps) as one standalone HTML page with Leaflet inside it."""
     import folium
 
-    m.default_js = []
-    m.default_css = []
     root = m.get_root()
+    needed = []
+    for element in _elements(root):
+        for kind in type(element).__mro__:  # FastMarkerCluster is a MarkerCluster
+            if kind.__name__ in PLUGINS and kind.__name__ not in needed:
+                needed.append(kind.__name__)
+        if hasattr(element, "default_js"):
+            element.default_js = []  # CDN addresses
+            element.default_css = []
     if "seoul_leaflet" not in root.header._children:
-        root.header.add_child(folium.Element(_assets()), name="seoul_leaflet", index=0)
+        assets = [_inline("leaflet-1.9.4.js", "leaflet-1.9.4.css")]
+        assets += [_inline(*PLUGINS[name]) for name in needed]
+        root.header.add_child(folium.Element("\n".join(assets)), name="seoul_leaflet", index=0)
     return root.render()
 
 
 def iframe(m, height: int = 480) -> str:
     """The map in an iframe (for an ipywidgets.HTML or a notebook's HTML output)."""
-    page = base64.b64encode(offline_html(m).encode("utf-8")).decode("ascii")
+    return page_iframe(offline_html(m), height)
+
+
+def page_iframe(page: str, height: int = 480, title: str = "지도") -> str:
+    """A standalone HTML page in an iframe of its own."""
+    data = base64.b64encode(page.encode("utf-8")).decode("ascii")
     return (
-        f'<iframe src="data:text/html;charset=utf-8;base64,{page}" '
+        f'<iframe src="data:text/html;charset=utf-8;base64,{data}" '
         f'style="width:100%;height:{height}px;border:0" '
-        f'title="{html.escape("지도")}" loading="eager"></iframe>'
+        f'title="{html.escape(title)}" loading="eager"></iframe>'
     )

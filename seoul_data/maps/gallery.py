@@ -1,0 +1,146 @@
+"""The GIS chart gallery's logic (dashboards/gis_gallery.ipynb): which datasets can be mapped,
+what their place and value columns are, the ready-made examples, and one ``draw`` for all."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from seoul_data.maps import charts
+from seoul_data.maps.places import MapError, PlaceColumns, candidates, value_columns
+
+COUNT = "(행 수 세기)"
+LEVEL_CHOICES = {"자동": None, "자치구": "gu", "행정동": "dong"}
+
+
+@dataclass(frozen=True)
+class Example:
+    """A ready-made map from the real data."""
+
+    label: str
+    dataset: str
+    chart: str
+    options: dict = field(default_factory=dict)
+    latest_year: bool = False  # keep the last year of a yearly table
+    compare: tuple[str, str] | None = None  # two value columns, side by side
+
+
+EXAMPLES = (
+    Example("동별 공공도서관 수", "facilities.public_libraries", "choropleth", {"level": "dong"}),
+    Example("자치구별 사회복지시설 수", "facilities.social_welfare", "choropleth", {"level": "gu"}),
+    Example(
+        "동별 무더위쉼터 수용 인원",
+        "safety.heat_shelters_2023",
+        "choropleth",
+        {"level": "dong", "value": "capacity", "unit": "명"},
+    ),  # fmt: skip
+    Example("안심이 CCTV 8만 대 밀도", "safety.ansimi_cctv", "density", {"value": "cameras"}),
+    Example("공중화장실 점 묶음", "facilities.public_toilets", "clusters"),
+    Example(
+        "공영주차장 주차면수",
+        "transport.public_parking",
+        "symbols",
+        {"value": "capacity", "unit": "면"},
+    ),  # fmt: skip
+    Example(
+        "CCTV 육각형 집계 (500m)",
+        "safety.ansimi_cctv",
+        "hexbin",
+        {"value": "cameras", "unit": "대"},
+    ),  # fmt: skip
+    Example(
+        "동별 인구밀도 (최근 연도)",
+        "population.dong_households_density",
+        "choropleth",
+        {"level": "dong", "value": "density", "agg": "mean", "unit": "명/km²"},
+        latest_year=True,
+    ),  # fmt: skip
+    Example(
+        "동별 인구밀도 연도별 변화",
+        "population.dong_households_density",
+        "animate",
+        {"level": "dong", "value": "density", "agg": "mean", "time": "year", "unit": "명/km²"},
+    ),  # fmt: skip
+    Example(
+        "자치구 CCTV: 2014년 · 2016년 설치",
+        "misc.gu_cctv_2016",
+        "choropleth",
+        {"level": "gu", "unit": "대"},
+        compare=("installed_2014", "installed_2016"),
+    ),  # fmt: skip
+)
+
+
+def mappable() -> list[tuple[str, str]]:
+    """(title, id) of every loadable dataset with a place (points, gu or dong), by title."""
+    from seoul_data.load import catalog, describe
+
+    found = []
+    for dataset_id in catalog(loadable=True)["id"]:
+        meta = describe(dataset_id)
+        if meta["spatial"] in ("point", "gu", "dong") and not dataset_id.startswith(
+            ("boundaries.", "living.")
+        ):
+            found.append((meta["title"], dataset_id))
+    return sorted(found)
+
+
+def columns(dataset_id: str) -> tuple[pd.DataFrame, list[PlaceColumns], list[str]]:
+    """The dataset, the ways its rows are placed (best first) and its value columns."""
+    from seoul_data.load import describe, load
+
+    frame = load(dataset_id)
+    places = candidates(frame, describe(dataset_id)["schema"])
+    if not places:
+        raise MapError(
+            "이 자료에서는 위치를 나타내는 열(위도·경도, 자치구, 행정동, 주소)을 찾지 못했습니다."
+        )
+    return frame, places, value_columns(frame, places[0])
+
+
+def draw(dataset_id: str, chart: str, *, place: PlaceColumns | None = None,
+         value: str | None = None, level: str | None = None,
+         **options) -> charts.MapPage:  # fmt: skip
+    """One map of a dataset, as the gallery's menus describe it."""
+    if chart not in charts.CHART_TYPES and chart != "animate":
+        raise MapError(f"지도 종류를 고르세요: {', '.join(charts.CHART_TYPES.values())}")
+    value = None if value in (None, "", COUNT) else value
+    draw_chart = getattr(charts, chart)
+    if chart in ("clusters",):
+        return draw_chart(dataset_id, place=place)
+    if chart in ("density",):
+        return draw_chart(dataset_id, value, place=place)
+    if chart == "hexbin":
+        return draw_chart(dataset_id, value, place=place, **options)
+    return draw_chart(dataset_id, value, place=place, level=level, **options)
+
+
+def example(label: str) -> charts.MapPage:
+    """A ready-made map by its label."""
+    from seoul_data.load import describe, load
+
+    found = next((e for e in EXAMPLES if e.label == label), None)
+    if found is None:
+        raise MapError(f"없는 예시입니다: {label!r}")
+    meta = describe(found.dataset)
+    options = dict(found.options)
+    if found.compare:
+        titles = {c["name"]: c["title"] for c in meta["schema"]}
+        left, right = (charts.choropleth(found.dataset, column, title=titles.get(column, column),
+                                         **options) for column in found.compare)  # fmt: skip
+        return charts.compare(left, right, title=found.label)
+    if found.latest_year:
+        frame = load(found.dataset)
+        frame = frame[frame["year"] == frame["year"].max()]
+        chart = getattr(charts, found.chart)
+        year = int(frame["year"].iloc[0])
+        options["title"] = f"{found.label.replace('최근 연도', f'{year}년')}"
+        value = options.pop("value", None)
+        place = candidates(frame, meta["schema"])[0]
+        return chart(frame, value, place=place, attribution=meta["attribution"], **options)
+    if found.chart == "animate":
+        time = options.pop("time")
+        value = options.pop("value", None)
+        return charts.animate(found.dataset, time, value, **options)
+    return draw(found.dataset, found.chart, **options)
