@@ -33,7 +33,8 @@ def hub(request, tmp_path_factory):
     wanted = {
         s.dataset.id for s in sources() if s.dataset.id.startswith(("population.", "living."))
     }
-    ingest_bundled(data, only=wanted | {"transport.bicycle_facilities"})
+    maps = {"facilities.public_libraries", "safety.ansimi_cctv", "facilities.public_toilets"}
+    ingest_bundled(data, only=wanted | maps | {"transport.bicycle_facilities"})
     with pytest.MonkeyPatch.context() as patch:  # a small synthetic living population store
         patch.setenv("SEOUL_DATA_DIR", str(data))
         generate(data / "living" / "dong", level="dong", start=date(2023, 3, 6), days=7,
@@ -124,6 +125,51 @@ def test_living_population_in_the_browser(hub, chromium):
     page.select_option("select >> nth=0", "종로구")
     page.wait_for_selector("text=종로구 ·", timeout=60_000)
     page.screenshot(path=str(SCREENSHOTS / "living_population.png"), full_page=True)
+    context.close()
+    assert watched.outside() == []
+    assert watched.errors == []
+
+
+def map_frame(page, renderer: str):
+    """The map page inside the gallery (an iframe) once it says it has drawn."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    for _ in range(600):
+        for frame in page.frames:
+            if frame.url != "about:srcdoc" or frame.is_detached():
+                continue
+            try:
+                if frame.evaluate(
+                    f"document.body && document.body.dataset.renderer === '{renderer}' "
+                    "&& !!document.body.dataset.drawnMs"
+                ):
+                    return frame
+            except PlaywrightError:  # the previous map, replaced while we asked
+                continue
+        page.wait_for_timeout(100)
+    raise AssertionError(f"no drawn {renderer} map")
+
+
+def test_gis_gallery_in_the_browser(hub, chromium):
+    context, watched = open_dashboard(hub, chromium, "gis_gallery.ipynb")
+    page = watched.page
+    page.wait_for_selector("iframe[title*='도서관']", timeout=120_000)
+    leaflet = map_frame(page, "leaflet")
+    assert (
+        leaflet.locator("path.leaflet-interactive").count() >= 425
+        or leaflet.locator("canvas").count()
+    )
+    assert "행정동별 개수" in leaflet.inner_text("body") and "202행" in page.inner_text("body")
+    page.screenshot(path=str(SCREENSHOTS / "gis_gallery_leaflet.png"), full_page=True)
+    # the 83,000 CCTV cameras as a density map: drawn by WebGL
+    page.select_option("select >> nth=0", label="안심이 CCTV 8만 대 밀도")
+    page.click("text=예시 열기")
+    webgl = map_frame(page, "webgl")
+    canvas = page.locator("iframe[title*='CCTV']").first
+    canvas.scroll_into_view_if_needed()
+    assert drawn(pixels(canvas)), "the WebGL density map is blank"
+    assert webgl.locator("canvas").count() >= 1
+    page.screenshot(path=str(SCREENSHOTS / "gis_gallery_webgl.png"), full_page=True)
     context.close()
     assert watched.outside() == []
     assert watched.errors == []

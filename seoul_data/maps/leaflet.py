@@ -8,7 +8,6 @@ clusters, heat) and give legends as HTML (branca's colour maps fetch d3 from a C
 
 from __future__ import annotations
 
-import base64
 import html
 from pathlib import Path
 
@@ -61,10 +60,10 @@ def iframe(m, height: int = 480) -> str:
 
 
 def page_iframe(page: str, height: int = 480, title: str = "지도") -> str:
-    """A standalone HTML page in an iframe of its own."""
-    data = base64.b64encode(page.encode("utf-8")).decode("ascii")
+    """A standalone HTML page in an iframe of its own: ``srcdoc`` (a data: address is capped
+    at 2 MB, less than a WebGL page), sandboxed so the map's scripts cannot reach the page."""
     return (
-        f'<iframe src="data:text/html;charset=utf-8;base64,{data}" '
+        f'<iframe srcdoc="{html.escape(page, quote=True)}" sandbox="allow-scripts" '
         f'style="width:100%;height:{height}px;border:0" '
         f'title="{html.escape(title)}" loading="eager"></iframe>'
     )
