@@ -71,6 +71,7 @@ def services(settings: HubSettings, policy: dict) -> list[dict]:
                 "SDH_DASHBOARDS_POOL": str(settings.dashboards_pool),
                 "SDH_DASHBOARDS_MAX_KERNELS": str(settings.dashboards_max_kernels),
                 "SDH_DASHBOARDS_IDLE": str(settings.dashboards_idle),
+                **settings.map_environment,
             },
         },
         {
@@ -166,6 +167,7 @@ def configure(c, settings: HubSettings) -> None:
         "DASK_GATEWAY__ADDRESS": f"{settings.bind_url}/services/dask-gateway",
         "DASK_GATEWAY__PROXY_ADDRESS": f"gateway://127.0.0.1:{settings.gateway_proxy_port}",
         "DASK_GATEWAY__AUTH__TYPE": "jupyterhub",
+        **settings.map_environment,
     }
     c.DockerSpawner.client_kwargs = {"base_url": settings.docker_host}
     c.DockerSpawner.image = settings.image

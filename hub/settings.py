@@ -68,6 +68,11 @@ class HubSettings:
     host_mem: str = ""
     #: GPU device ids the allocator hands out, comma-separated (e.g. "0,1"); empty: none.
     gpus: str = ""
+    #: An internal map tile server for sd.maps and the GIS dashboards, e.g.
+    #: ``http://tiles.seoul.internal/{z}/{x}/{y}.png``, and its credit; empty: our own
+    #: boundaries are the only basemap (nothing is fetched).
+    map_tile_url: str = ""
+    map_tile_attribution: str = ""
     #: JupyterHub spawner (entry-point name or import path); the benchmark swaps in a baseline.
     spawner_class: str = "seoul-docker"
 
@@ -109,10 +114,26 @@ class HubSettings:
             raise SettingsError(f"SDH_HOST_MEM={self.host_mem!r}: use e.g. 20G")
         if self.gpus and not re.match(r"^\d+(,\d+)*$", self.gpus):
             raise SettingsError(f"SDH_GPUS={self.gpus!r}: device ids like 0,1")
+        if self.map_tile_url and not (
+            urlparse(self.map_tile_url).scheme in ("http", "https")
+            and all(f"{{{k}}}" in self.map_tile_url for k in "zxy")
+        ):
+            raise SettingsError(
+                f"SDH_MAP_TILE_URL={self.map_tile_url!r}: "
+                "an http(s) address with {z}, {x} and {y}"
+            )
         if not _PREFIX.match(self.container_prefix):
             raise SettingsError(
                 f"SDH_CONTAINER_PREFIX={self.container_prefix!r}: lower-case letters, digits, '-'"
             )
+
+    @property
+    def map_environment(self) -> dict[str, str]:
+        """What sd.maps reads to draw on the tile server (empty when there is none)."""
+        if not self.map_tile_url:
+            return {}
+        return {"SDH_MAP_TILE_URL": self.map_tile_url,
+                "SDH_MAP_TILE_ATTRIBUTION": self.map_tile_attribution}  # fmt: skip
 
     @property
     def database_url(self) -> str:

@@ -32,6 +32,8 @@ def test_defaults_are_loopback_and_sqlite(tmp_path):
         ("SDH_DASHBOARDS_PORT", "0"),
         ("SDH_GATEWAY_PORT", "65536"),
         ("SDH_GATEWAY_PROXY_PORT", "0"),
+        ("SDH_MAP_TILE_URL", "tiles.internal/a.png"),
+        ("SDH_MAP_TILE_URL", "http://tiles.internal/{z}/{x}.png"),
     ],
 )
 def test_bad_values_name_the_variable(variable, value):
@@ -57,6 +59,15 @@ def test_spawner_config_host_network(tmp_path):
     assert volumes[str(tmp_path / "data")] == {"bind": "/srv/data", "mode": "ro"}
     assert {"bind": "/home/jovyan/dashboards", "mode": "ro"} in volumes.values()
     assert c.JupyterHub.hub_ip == "127.0.0.1"
+
+
+def test_an_internal_tile_server_reaches_user_servers_and_dashboards(tmp_path):
+    assert "SDH_MAP_TILE_URL" not in _configured(tmp_path).Spawner.environment
+    url = "http://tiles.seoul.internal/{z}/{x}/{y}.png"
+    c = _configured(tmp_path, SDH_MAP_TILE_URL=url, SDH_MAP_TILE_ATTRIBUTION="서울시 내부 지도")
+    assert c.Spawner.environment["SDH_MAP_TILE_URL"] == url
+    dashboards = next(s for s in c.JupyterHub.services if s["name"] == "dashboards")
+    assert dashboards["environment"]["SDH_MAP_TILE_ATTRIBUTION"] == "서울시 내부 지도"
 
 
 def test_production_network_reaches_hub_by_name(tmp_path):
