@@ -4,6 +4,7 @@ GIS gallery's examples and menus (executed on a real kernel)."""
 
 from __future__ import annotations
 
+import html
 import re
 
 import numpy as np
@@ -78,7 +79,11 @@ def test_every_chart_type_on_real_data(data_dir):
         sd.maps.choropleth("misc.gu_cctv_2016", "installed_2016"),
     )
     assert pair.renderer == "compare" and pair.html.count("<iframe") == 2
-    for page in (libraries, toilets, cctv, small, parking, hexes, trend, pair):
+    shared = sd.maps.compare_columns("misc.gu_cctv_2016", "installed_2014", "installed_2016")
+    # one scale for both maps: the same legend (breaks) twice
+    legends = re.findall(r"</span>(\d[\d,.]*–\d[\d,.]*)", html.unescape(shared.html))
+    assert legends and legends[: len(legends) // 2] == legends[len(legends) // 2 :]
+    for page in (libraries, toilets, cctv, small, parking, hexes, trend, pair, shared):
         offline(page)
 
 

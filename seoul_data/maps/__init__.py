@@ -1,8 +1,9 @@
 """Maps that work air-gapped: every script and style ships with this package.
 
 - charts.py: any table with a place on a map in one call — ``choropleth``, ``symbols``,
-  ``clusters``, ``density``, ``hexbin``, ``compare``, ``animate`` — as a ``MapPage``
-  (standalone offline HTML, PNG export); Leaflet for small layers, deck.gl (WebGL) for large.
+  ``clusters``, ``density``, ``hexbin``, ``compare`` / ``compare_columns``, ``animate`` —
+  as a ``MapPage`` (standalone offline HTML, PNG export); Leaflet for small layers, deck.gl
+  (WebGL) for large.
 - places.py: where a table's rows are (coordinates, gu, dong, addresses), with a report of
   the rows that could not be placed.
 - ``Choropleth3D`` (deck3d.py): areas extruded and coloured by a value, a WebGL widget
@@ -20,6 +21,7 @@ from seoul_data.maps.charts import (
     choropleth,
     clusters,
     compare,
+    compare_columns,
     density,
     hexbin,
     symbols,
@@ -41,6 +43,7 @@ __all__ = [
     "classify",
     "clusters",
     "compare",
+    "compare_columns",
     "density",
     "detect",
     "hexbin",

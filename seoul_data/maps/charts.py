@@ -280,6 +280,25 @@ for (const f of frames) f.addEventListener("load", () => {{
     return MapPage(page, title, "compare", left.features + right.features, report)
 
 
+def compare_columns(data, first: str, second: str, *, level: str | None = None,
+                    agg: str = "sum", place: PlaceColumns | None = None,
+                    title: str | None = None, unit: str = "", attribution: str = "",
+                    renderer: str = "auto") -> MapPage:  # fmt: skip
+    """Two value columns of one dataset (two periods, two indicators) as choropleths side by
+    side, on one colour scale so the same colour means the same value in both."""
+    source = _source(data, place, level, attribution)
+    (left, level, left_label), (right, _, right_label) = (
+        _areas(source, column, level, agg) for column in (first, second)
+    )
+    both = np.concatenate([left["value"].to_numpy(float), right["value"].to_numpy(float)])
+    pages = [
+        _area_page(areas, source.title(column), label, unit, source, level, renderer, both)
+        for areas, column, label in ((left, first, left_label), (right, second, right_label))
+    ]
+    title = title or f"{source.name}: {source.title(first)} · {source.title(second)}"
+    return compare(*pages, title=title)
+
+
 def animate(data, time: str, value: str | None = None, *, level: str | None = None,
             agg: str = "sum", place: PlaceColumns | None = None, title: str | None = None,
             unit: str = "", attribution: str = "", interval_ms: int = 900) -> MapPage:  # fmt: skip
@@ -444,8 +463,9 @@ def _names(frame: pd.DataFrame) -> list[str]:
 # -- pages -----------------------------------------------------------------------------------
 
 
-def _area_page(areas, title, label, unit, source: _Source, level, renderer) -> MapPage:
-    classes = classify(areas["value"].to_numpy(dtype=float))
+def _area_page(areas, title, label, unit, source: _Source, level, renderer,
+               reference=None) -> MapPage:  # fmt: skip
+    classes = classify(areas["value"].to_numpy(dtype=float), reference=reference)
     legend = classes.legend_html(unit, label)
     tips = [f"<b>{html.escape(str(n))}</b><br>{html.escape(label)}: "
             f"{'자료 없음' if v != v else _fmt(v) + html.escape(unit)}"

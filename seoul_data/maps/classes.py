@@ -38,10 +38,13 @@ class Classes:
         return f'<div class="sd-legend">{head}{"<br>".join(rows)}</div>'
 
 
-def classify(values, k: int = 5) -> Classes:
-    """Quantile classes of ``values`` (NaN: class -1); fewer classes when values repeat."""
+def classify(values, k: int = 5, reference=None) -> Classes:
+    """Quantile classes of ``values`` (NaN: class -1); fewer classes when values repeat.
+    ``reference``: the values whose quantiles set the breaks, to share one scale between
+    maps (two periods, two indicators); ``values`` by default."""
     values = np.asarray(values, dtype=float)
-    known = values[~np.isnan(values)]
+    scale = values if reference is None else np.asarray(reference, dtype=float)
+    known = scale[~np.isnan(scale)]
     if known.size == 0:
         return Classes(np.full(values.shape, -1), ())
     breaks = np.unique(np.quantile(known, np.linspace(0, 1, min(k, len(PALETTE)) + 1)))

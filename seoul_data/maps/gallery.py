@@ -126,10 +126,7 @@ def example(label: str) -> charts.MapPage:
     meta = describe(found.dataset)
     options = dict(found.options)
     if found.compare:
-        titles = {c["name"]: c["title"] for c in meta["schema"]}
-        left, right = (charts.choropleth(found.dataset, column, title=titles.get(column, column),
-                                         **options) for column in found.compare)  # fmt: skip
-        return charts.compare(left, right, title=found.label)
+        return charts.compare_columns(found.dataset, *found.compare, title=found.label, **options)
     if found.latest_year:
         frame = load(found.dataset)
         frame = frame[frame["year"] == frame["year"].max()]
