@@ -16,3 +16,12 @@ def data_dir() -> Path:
     read-only inside user containers: collection (ingest) writes on the host.
     """
     return Path(os.environ.get("SEOUL_DATA_DIR", CONTAINER_DATA_DIR))
+
+
+def user_dir() -> Path:
+    """Return the user's own writable directory for what the user makes (saved models).
+
+    ``SEOUL_USER_DIR`` wins; otherwise ``~/.seoul_data`` (the home volume, which survives
+    container removal).
+    """
+    return Path(os.environ.get("SEOUL_USER_DIR", Path.home() / ".seoul_data"))

@@ -1,0 +1,108 @@
+"""AI 분석 dashboard: executed on a real kernel over the real bundled data and driven through
+the functions its widgets call — every task end to end, the guard rails shown in Korean,
+downloads, a saved model, and the exported notebook executed."""
+
+from __future__ import annotations
+
+import base64
+import re
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from tests.dashboard_kernel import WIDGET_VIEW, executed
+
+pytestmark = pytest.mark.filterwarnings("ignore:Workbook contains no default style:UserWarning")
+WANTED = {"population.gu_resident_age_sex", "population.dong_households_density",
+          "population.dong_age5", "transport.bike_sharing_demand_uci"}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory):
+    from seoul_data.sources import ingest_bundled
+
+    directory = tmp_path_factory.mktemp("ai-dashboard-data")
+    ingest_bundled(directory, only=WANTED)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SEOUL_USER_DIR", str(directory / "user"))
+        yield directory
+
+
+@pytest.fixture(scope="module")
+def page(data_dir, tmp_path_factory):
+    with executed("ai_analysis.ipynb", tmp_path_factory.mktemp("ai-page"), data_dir) as page:
+        yield page
+
+
+def test_the_page_opens_with_defaults_and_a_leak_warning(page):
+    outputs = page.page_outputs()
+    assert [o.output_type for o in outputs] == ["display_data"], outputs
+    assert WIDGET_VIEW in outputs[0]["data"]
+    meta = page.notebook.metadata["seoul"]
+    assert meta["title"] == "AI 분석" and meta["description"] and meta["order"] == 5
+    state = page.value("state()")
+    choice = state["choice"]
+    assert choice["dataset"] == "population.dong_households_density"
+    assert choice["task"] == "regression" and choice["target"] == "population"
+    assert "households" in choice["features"] and "dong_code_mois" not in choice["features"]
+    assert "누수 의심" in state["checks"] and "pop_male" in state["checks"]
+    assert state["can_train"] and state["metrics"] == {}
+
+
+def test_regression_trains_with_progress_and_offers_downloads(page, tmp_path):
+    page.value('choose("population.dong_households_density", "regression", "density", '
+               '["population", "households", "area_km2"])')  # fmt: skip
+    state = page.value("train()")
+    assert state["error"] == "" and state["metrics"]["r2"] > state["baseline"]["r2"]
+    assert state["progress"][0] == state["progress"][1] > 1
+    assert (
+        "기준보다 나음" in state["results"] and "모델이 단순 기준보다 낫습니다" in state["results"]
+    )
+    assert state["pictures"] == 2
+    assert [n.split('"')[0].rsplit(".", 1)[1] for n in state["downloads"]] == [
+        "csv", "xlsx", "ipynb"]  # fmt: skip
+    saved = page.value('save("대시보드-밀도")')
+    assert saved["saved"] == "대시보드-밀도" and "모델 내려받기" in saved["saved_note"]
+    # the exported notebook, as the browser would save it, runs on its own kernel
+    files = page.value("files.value")
+    encoded = re.search(r'download="[^"]+\.ipynb" href="data:[^;]+;base64,([^"]+)"', files)
+    notebook = nbformat.reads(base64.b64decode(encoded.group(1)).decode(), as_version=4)
+    NotebookClient(notebook, timeout=180, kernel_name="python3",
+                   resources={"metadata": {"path": tmp_path}}).execute()  # fmt: skip
+    shown = "".join(o.get("data", {}).get("text/plain", "") for c in notebook.cells
+                    if c.cell_type == "code" for o in c.outputs)  # fmt: skip
+    assert "R² (설명력)" in shown
+
+
+def test_forecast_classification_and_clustering(page):
+    state = page.value('choose("population.gu_resident_age_sex", "forecast", "population")')
+    choice = state["choice"]
+    assert (choice["time"], choice["group"]) == ("year", "gu")
+    assert (choice["train_until"], choice["until"]) == (2017, 2026)
+    assert "합계" in state["checks"]
+    state = page.value("train()")
+    assert state["metrics"]["mape"] < state["baseline"]["mape"] and "선형 추세" in state["results"]
+
+    page.value('choose("transport.bike_sharing_demand_uci", "classification", "season", '
+               '["temperature_c", "dew_point_c"], "gradient_boosting")')  # fmt: skip
+    state = page.value("train()")
+    assert state["metrics"]["accuracy"] > 0.6 > state["baseline"]["accuracy"]
+
+    page.value('choose("population.dong_age5", "clustering")')
+    state = page.value("train()")
+    assert state["choice"]["target"] is None
+    assert state["metrics"]["silhouette"] > state["baseline"]["silhouette"]
+    assert "행 수" in state["results"]
+
+
+def test_bad_choices_are_explained_and_block_training(page):
+    state = page.value('choose("transport.bike_sharing_demand_uci", "regression", "season")')
+    assert not state["can_train"] and "[대상 열]" in state["error"] and "회귀" in state["error"]
+    state = page.value('choose("transport.bike_sharing_demand_uci", "regression", '
+                       '"rented_bike_count", [])')  # fmt: skip
+    assert not state["can_train"] and "[특성]" in state["error"]
+    state = page.value('choose("population.gu_resident_age_sex", "forecast", "population", '
+                       "train_until=2008)")  # fmt: skip
+    state = page.value("train()")
+    assert "[검증]" in state["error"] and state["metrics"] == {}
