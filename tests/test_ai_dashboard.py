@@ -35,7 +35,7 @@ def page(data_dir, tmp_path_factory):
         yield page
 
 
-def test_the_page_opens_with_defaults_and_a_leak_warning(page):
+def test_the_page_opens_with_defaults_and_warns_of_a_chosen_leak(page):
     outputs = page.page_outputs()
     assert [o.output_type for o in outputs] == ["display_data"], outputs
     assert WIDGET_VIEW in outputs[0]["data"]
@@ -46,8 +46,12 @@ def test_the_page_opens_with_defaults_and_a_leak_warning(page):
     assert choice["dataset"] == "population.dong_households_density"
     assert choice["task"] == "regression" and choice["target"] == "population"
     assert "households" in choice["features"] and "dong_code_mois" not in choice["features"]
-    assert "누수 의심" in state["checks"] and "pop_male" in state["checks"]
+    # near-copies of the target (pop_male + pop_female = population) are never a default
+    assert "pop_male" not in choice["features"] and "누수 의심" not in state["checks"]
     assert state["can_train"] and state["metrics"] == {}
+    leaky = page.value('choose("population.dong_households_density", "regression", '
+                       '"population", ["households", "pop_male"])')  # fmt: skip
+    assert "누수 의심" in leaky["checks"] and "pop_male" in leaky["checks"]
 
 
 def test_regression_trains_with_progress_and_offers_downloads(page, tmp_path):

@@ -173,3 +173,19 @@ def test_gis_gallery_in_the_browser(hub, chromium):
     context.close()
     assert watched.outside() == []
     assert watched.errors == []
+
+
+def test_ai_analysis_in_the_browser(hub, chromium):
+    context, watched = open_dashboard(hub, chromium, "ai_analysis.ipynb")
+    page = watched.page
+    page.wait_for_selector("text=학습 시작", timeout=120_000)
+    assert "AI 분석" in page.inner_text("body")
+    page.click("text=학습 시작")
+    page.wait_for_selector("text=기준보다", timeout=120_000)  # scores beside the baseline
+    page.wait_for_selector("img", timeout=60_000)
+    assert drawn(pixels(page.locator("img").first)), "the result chart is blank"
+    assert has_font(page, "NanumGothic")
+    page.screenshot(path=str(SCREENSHOTS / "ai_analysis.png"), full_page=True)
+    context.close()
+    assert watched.outside() == []
+    assert watched.errors == []

@@ -98,7 +98,8 @@ def default_features(frame: pd.DataFrame, target: str | None, task: str,
                      kinds: dict[str, str], time: str | None = None,
                      group: str | None = None) -> list[str]:  # fmt: skip
     """Numbers and categories other than the target (and the time, group, constant and
-    code-like columns); for clustering, numbers other than years and dates."""
+    code-like columns, and near-copies of the target: a leak is never a default); for
+    clustering, numbers other than years and dates."""
     skip = {target, time, group}
     chosen = []
     for column, kind in kinds.items():
@@ -108,6 +109,9 @@ def default_features(frame: pd.DataFrame, target: str | None, task: str,
             continue
         if task == "clustering" and (kind != "number" or column in TIME_NAMES):
             continue
+        if task in ("regression", "classification") and target in kinds:
+            if _leaks(frame, target, column, kinds):
+                continue
         chosen.append(column)
     return chosen
 
@@ -254,27 +258,27 @@ def _missing_warnings(frame: pd.DataFrame, features: list[str]) -> list[str]:
 
 
 def _leakage_warnings(frame, target, features, kinds) -> list[str]:
-    """Features that are (almost) a copy of the target: |correlation| ≥ 0.98 for numbers,
+    return [
+        f"누수 의심: 특성 '{column}'이 대상 '{target}'과 거의 같은 정보를 담고 "
+        "있습니다. 예측할 때 이 값을 미리 알 수 없다면 특성에서 빼세요."
+        for column in features
+        if _leaks(frame, target, column, kinds)
+    ]
+
+
+def _leaks(frame, target, column, kinds) -> bool:
+    """Whether a feature is (almost) a copy of the target: |correlation| ≥ 0.98 for numbers,
     a category that fixes the target value for (almost) every row."""
-    out = []
-    y = frame[target]
-    for column in features:
-        x = frame[column]
-        near = False
-        if kinds[column] == "number" and kinds[target] == "number":
-            both = pd.concat([x, y], axis=1).dropna()
-            if len(both) > 2 and both.iloc[:, 0].std() > 0 and both.iloc[:, 1].std() > 0:
-                near = abs(np.corrcoef(both.iloc[:, 0], both.iloc[:, 1])[0, 1]) >= 0.98
-        elif kinds[target] != "number":
-            both = pd.DataFrame({"x": x.astype(str), "y": y.astype(str)})
-            purity = both.groupby("x").y.agg(lambda s: s.value_counts().iloc[0]).sum() / len(both)
-            near = purity >= 0.99 and both.x.nunique() < 0.5 * len(both)
-        if near:
-            out.append(
-                f"누수 의심: 특성 '{column}'이 대상 '{target}'과 거의 같은 정보를 담고 "
-                "있습니다. 예측할 때 이 값을 미리 알 수 없다면 특성에서 빼세요."
-            )
-    return out
+    x, y = frame[column], frame[target]
+    if kinds[column] == "number" and kinds[target] == "number":
+        both = pd.concat([x, y], axis=1).dropna()
+        if len(both) > 2 and both.iloc[:, 0].std() > 0 and both.iloc[:, 1].std() > 0:
+            return abs(np.corrcoef(both.iloc[:, 0], both.iloc[:, 1])[0, 1]) >= 0.98
+    elif kinds[target] != "number":
+        both = pd.DataFrame({"x": x.astype(str), "y": y.astype(str)})
+        purity = both.groupby("x").y.agg(lambda s: s.value_counts().iloc[0]).sum() / len(both)
+        return purity >= 0.99 and both.x.nunique() < 0.5 * len(both)
+    return False
 
 
 def _imbalance_warnings(y: pd.Series) -> list[str]:
