@@ -109,9 +109,9 @@ def default_features(frame: pd.DataFrame, target: str | None, task: str,
             continue
         if task == "clustering" and (kind != "number" or column in TIME_NAMES):
             continue
-        if task in ("regression", "classification") and target in kinds:
-            if _leaks(frame, target, column, kinds):
-                continue
+        supervised = task in ("regression", "classification") and target in kinds
+        if supervised and _leaks(frame, target, column, kinds):
+            continue
         chosen.append(column)
     return chosen
 
