@@ -65,6 +65,8 @@ bench: setup engine images
 	$(BIN)/python -m bench.search_eval
 	$(BIN)/python -m bench.dashboard_load
 	$(BIN)/python -m bench.living_queries
+	$(BIN)/python -m bench.map_render
+	$(BIN)/python -m bench.ai_training
 
 clean: down
 	rm -rf var $(VENV) node_modules
