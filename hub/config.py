@@ -71,6 +71,8 @@ def services(settings: HubSettings, policy: dict) -> list[dict]:
                 "SDH_DASHBOARDS_POOL": str(settings.dashboards_pool),
                 "SDH_DASHBOARDS_MAX_KERNELS": str(settings.dashboards_max_kernels),
                 "SDH_DASHBOARDS_IDLE": str(settings.dashboards_idle),
+                # the service's kernels share the hub host: one CPU per training (AI 분석)
+                "SEOUL_AI_MAX_CPUS": "1",
                 **settings.map_environment,
             },
         },

@@ -19,13 +19,18 @@ layer cache. Stdlib only: it runs before any virtual environment exists.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
 import hashlib
+import http.server
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.parse
 from pathlib import Path
 
 IMAGES_DIR = Path(__file__).resolve().parent
@@ -70,6 +75,16 @@ deb {DEBIAN_MIRROR} {DEBIAN_SUITE} main
 deb {DEBIAN_MIRROR} {DEBIAN_SUITE}-updates main
 deb http://deb.debian.org/debian-security {DEBIAN_SUITE}-security main
 """
+
+
+#: PyTorch for CPUs in the single-user image (the AI dashboard's network model, the torch
+#: examples). PyPI's own torch wheel is the CUDA build (several GB), so the image gets it
+#: only from a CPU wheel of this version in pip's find-links folders (PIP_FIND_LINKS, a
+#: wheelhouse mirror), served to the build on loopback; without one the image has no torch.
+TORCH_CPU_WHEEL = "torch-2.13.0+cpu-cp311-cp311-manylinux_2_28_x86_64.whl"
+#: The loopback port the wheel is served on during a build: fixed, so the build argument
+#: (and docker's layer cache) stays the same from one build to the next.
+WHEEL_PORT = 18099
 
 
 class BuildError(Exception):
@@ -316,9 +331,45 @@ def write_context(files: dict[str, Path | None], dest: Path) -> None:
             shutil.copyfile(path, target)
 
 
-def build_image(tag: str, files: dict[str, Path | None], base_image: str, force: bool) -> None:
-    """Build tag from a context of files FROM base_image, unless its inputs are unchanged."""
-    parent = parent_identity(base_image)
+def cpu_torch_wheel() -> Path | None:
+    """The CPU build of torch from pip's find-links folders, if there is one."""
+    for folder in os.environ.get("PIP_FIND_LINKS", "").split():
+        wheel = Path(folder.removeprefix("file://")) / TORCH_CPU_WHEEL
+        if wheel.is_file():
+            return wheel
+    return None
+
+
+@contextlib.contextmanager
+def served(wheel: Path | None):
+    """Serve ``wheel``'s folder on 127.0.0.1 during a build; yields its URL (or "")."""
+    if wheel is None:
+        yield ""
+        return
+    handler = functools.partial(QuietHandler, directory=str(wheel.parent))
+    try:
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", WHEEL_PORT), handler)
+    except OSError:  # the port is taken: any port (the torch layer is then rebuilt)
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/{urllib.parse.quote(wheel.name)}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 (the base's name)
+        pass
+
+
+def build_image(tag: str, files: dict[str, Path | None], base_image: str, force: bool,
+                wheel: Path | None = None) -> None:  # fmt: skip
+    """Build tag from a context of files FROM base_image, unless its inputs are unchanged;
+    ``wheel`` (torch for CPUs) is installed from loopback when given."""
+    parent = parent_identity(base_image) + (f"+{wheel.name}" if wheel else "")
     digest = inputs_digest(files, parent)
     if not force and inputs_label(tag) == digest:
         log(f"{tag}: up to date (inputs {digest[:12]})")
@@ -327,9 +378,11 @@ def build_image(tag: str, files: dict[str, Path | None], base_image: str, force:
     reason = "forced" if force else ("inputs changed" if previous else "not present")
     log(f"{tag}: building FROM {base_image} ({reason}; inputs {digest[:12]})")
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="sdh-context-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="sdh-context-") as tmp, served(wheel) as url:
         context = Path(tmp)
         write_context(files, context)
+        if wheel:
+            log(f"{tag}: torch for CPUs from {wheel}")
         cmd = [
             "docker",
             "build",
@@ -337,6 +390,8 @@ def build_image(tag: str, files: dict[str, Path | None], base_image: str, force:
             "host",
             "--build-arg",
             f"BASE_IMAGE={base_image}",
+            "--build-arg",
+            f"TORCH_WHEEL_URL={url}",
             "--label",
             f"{INPUTS_LABEL}={digest}",
             "--tag",
@@ -370,11 +425,15 @@ def build(target: str, base_image: str | None, ca_bundle: Path, force: bool) -> 
         log(f"--base-image {base_image} given: no base image to make")
     if target == "base":
         return
+    wheel = cpu_torch_wheel()
+    if wheel is None:
+        log(f"no {TORCH_CPU_WHEEL} in PIP_FIND_LINKS: the single-user image has no torch")
     build_image(
         SINGLEUSER_IMAGE,
         singleuser_context(ca_bundle),
         base_image,
         force=force and target in ("singleuser", "all"),
+        wheel=wheel,
     )
     if target == "gpu":
         build_image(GPU_IMAGE, gpu_context(), SINGLEUSER_IMAGE, force=force)

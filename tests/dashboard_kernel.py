@@ -53,6 +53,7 @@ def executed(name: str, tmp: Path, data_dir: Path, cls: type = Dashboard) -> Ite
         patch.setenv("SEOUL_DATA_DIR", str(data_dir))
         patch.setenv("SEOUL_USAGE_LOG", str(tmp / "usage.jsonl"))
         patch.delenv("SEOUL_DATA_GROUPS", raising=False)
+        patch.setenv("SEOUL_AI_MAX_CPUS", "1")  # as in the dashboards service (hub/config.py)
         client = NotebookClient(
             notebook, timeout=180, kernel_name="python3", resources={"metadata": {"path": tmp}}
         )

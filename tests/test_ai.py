@@ -211,6 +211,14 @@ def test_quota_comes_from_the_cgroup_not_the_host(tmp_path):
     assert res.resources(v2, with_device=False).cpus == 1
 
 
+def test_a_shared_service_caps_the_cpus_of_one_training(tmp_path, monkeypatch):
+    roomy = _cgroup(tmp_path / "v2", **{"cpu.max": "400000 100000\n"})
+    monkeypatch.setattr(res.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
+    assert res.resources(roomy, with_device=False).cpus == 4
+    monkeypatch.setenv("SEOUL_AI_MAX_CPUS", "1")
+    assert res.resources(roomy, with_device=False).cpus == 1
+
+
 def test_training_beyond_the_memory_left_is_refused_with_an_estimate(bikes):
     tight = ai.Resources(cpus=1, memory_available=50 * 2**20, memory_limit=2**30, device="cpu")
     problem = ai.plan(bikes, "rented_bike_count", ["temperature_c", "hour", "season"])

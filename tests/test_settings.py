@@ -68,6 +68,7 @@ def test_an_internal_tile_server_reaches_user_servers_and_dashboards(tmp_path):
     assert c.Spawner.environment["SDH_MAP_TILE_URL"] == url
     dashboards = next(s for s in c.JupyterHub.services if s["name"] == "dashboards")
     assert dashboards["environment"]["SDH_MAP_TILE_ATTRIBUTION"] == "서울시 내부 지도"
+    assert dashboards["environment"]["SEOUL_AI_MAX_CPUS"] == "1"
 
 
 def test_production_network_reaches_hub_by_name(tmp_path):

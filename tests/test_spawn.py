@@ -89,6 +89,22 @@ def test_code_runs_in_own_container_with_limits_and_mounts(running_hub, servers)
         assert data["Source"] == str(running_hub.settings.data_dir)
 
 
+def test_training_in_a_server_follows_its_cpu_quota(running_hub, servers):
+    # the server has 1 CPU of this 2-core host: seoul_data.ai sizes its threads from the
+    # cgroup quota; torch is in the image when the build found its CPU wheel
+    from images.build import cpu_torch_wheel
+
+    out = run_code(
+        running_hub, servers["alice"][1], "alice",
+        "import os, importlib.util\n"
+        "from seoul_data.ai import resources\n"
+        "print(resources().cpus, os.cpu_count(), importlib.util.find_spec('torch') is not None)",
+    )  # fmt: skip
+    cpus, host, has_torch = out.split()
+    assert (cpus, has_torch) == ("1", str(cpu_torch_wheel() is not None)), out
+    assert int(host) >= 2
+
+
 def test_data_mount_is_readable_not_writable(running_hub, servers):
     out = run_code(
         running_hub, servers["alice"][1], "alice",

@@ -108,10 +108,20 @@ def device() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
+#: The most CPUs one training may use in this process, below the quota: a shared service
+#: (the dashboards service's kernels share the hub host) sets 1, so concurrent trainings do
+#: not oversubscribe the cores (OpenMP slows down many times over when they do).
+MAX_CPUS_ENV = "SEOUL_AI_MAX_CPUS"
+
+
 def resources(root: Path = CGROUP, *, with_device: bool = True) -> Resources:
     """CPUs, memory and device of this container."""
     limit, available = memory_limits(root)
-    return Resources(cpu_quota(root), available, limit, device() if with_device else "cpu")
+    cpus = cpu_quota(root)
+    cap = os.environ.get(MAX_CPUS_ENV, "")
+    if cap.isdigit() and int(cap) > 0:
+        cpus = min(cpus, int(cap))
+    return Resources(cpus, available, limit, device() if with_device else "cpu")
 
 
 def gib(n: float) -> str:
