@@ -189,5 +189,7 @@ def test_gallery_dashboard_on_a_kernel(data_dir, tmp_path):
         assert dashboard.value("status.value") == ""
         dashboard.run("charts.value = 'choropleth'; levels.value = '행정동'; draw()")
         assert "행정동별" in dashboard.value("current['page'].title")
+        dashboard.run("png_link()")  # headless Chromium draws the PNG download
+        assert "PNG로 내려받기" in dashboard.value("downloads.value")
         dashboard.run("datasets.value = 'misc.gu_cctv_2016'; charts.value = 'clusters'; draw()")
         assert "좌표" in dashboard.value("status.value")  # a Korean message, not a crash
