@@ -52,6 +52,15 @@ def judgments() -> list[tuple[str, str, dict[str, int]]]:
     ]
 
 
+LOCAL = "local:"
+
+
+def key(source_id: str, dataset_id: str) -> str:
+    """The 목록키 of a hit, or for our own datasets (no 목록키) a key of their own: each is
+    an unjudged entry in its own rank, never merged with the others."""
+    return source_id or f"{LOCAL}{dataset_id}"
+
+
 def ndcg_mrr(ranked: list[str], grades: dict[str, int]) -> tuple[float, float]:
     seen, unique = set(), []
     for key in ranked:
@@ -71,7 +80,8 @@ def evaluate(rank_keys) -> dict:
     scores = [ndcg_mrr(keys, grades) for keys, grades in ranked]
     # The judgments cover the data.go.kr list only; the bundled loadable datasets (no 목록키)
     # were never judged. The condensed list (Sakai 2007) drops those unjudged entries.
-    condensed = [ndcg_mrr([k for k in keys if k], grades) for keys, grades in ranked]
+    condensed = [ndcg_mrr([k for k in keys if not k.startswith(LOCAL)], grades)
+                 for keys, grades in ranked]  # fmt: skip
     return {
         "ndcg@10": round(statistics.mean(s[0] for s in scores), 4),
         "mrr@10": round(statistics.mean(s[1] for s in scores), 4),
@@ -85,7 +95,7 @@ def evaluate(rank_keys) -> dict:
 def ours(index):
     def rank_keys(query: str) -> list[str]:
         result = search_parsed_text(index, query, k=20, today=SNAPSHOT)
-        return [h.source_id for h in result.hits]
+        return [key(h.source_id, h.id) for h in result.hits]
 
     return rank_keys
 
@@ -97,7 +107,7 @@ def title_substring(index):
         words = [w for w in query.lower().split() if len(w) > 1]
         counts = np.array([sum(w in t for w in words) for t in titles])
         order = np.argsort(-counts, kind="stable")[:20]
-        return [index.source_ids[i] for i in order if counts[i] > 0]
+        return [key(index.source_ids[i], index.ids[i]) for i in order if counts[i] > 0]
 
     return rank_keys
 
@@ -112,7 +122,7 @@ def whitespace_bm25(index):
     def rank_keys(query: str) -> list[str]:
         scores = bm25.get_scores(query.lower().split())
         order = np.argsort(-scores, kind="stable")[:20]
-        return [index.source_ids[i] for i in order if scores[i] > 0]
+        return [key(index.source_ids[i], index.ids[i]) for i in order if scores[i] > 0]
 
     return rank_keys
 
