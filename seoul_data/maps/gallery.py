@@ -72,16 +72,24 @@ EXAMPLES = (
 )
 
 
+#: Schema roles that place a row (places.py reads them first).
+PLACE_ROLES = {"lat", "lon", "gu", "gu_code", "dong", "dong_code"}
+
+
 def mappable() -> list[tuple[str, str]]:
-    """(title, id) of every loadable dataset with a place (points, gu or dong), by title."""
+    """(title, id) of every loadable dataset whose columns place its rows (coordinates, a
+    gu or a dong, by schema role or an address column), by title. Boundaries and the
+    living-population series (their own dashboard) are left out."""
     from seoul_data.load import catalog, describe
 
     found = []
     for dataset_id in catalog(loadable=True)["id"]:
+        if dataset_id.startswith(("boundaries.", "living.")):
+            continue
         meta = describe(dataset_id)
-        if meta["spatial"] in ("point", "gu", "dong") and not dataset_id.startswith(
-            ("boundaries.", "living.")
-        ):
+        roles = {c.get("role") for c in meta["schema"]}
+        names = pd.DataFrame(columns=[c["name"] for c in meta["schema"]])
+        if roles & PLACE_ROLES or any(p.kind == "address" for p in candidates(names)):
             found.append((meta["title"], dataset_id))
     return sorted(found)
 
