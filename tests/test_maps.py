@@ -45,6 +45,18 @@ def offline(page) -> None:
     assert "<script src=" not in markup and "cdn.jsdelivr" not in markup
 
 
+def test_shipped_scripts_name_no_cdn():
+    # the city's separated network reaches none of these; loaders.gl's defaults (workers
+    # and libraries from unpkg) are taken out when deck.gl is bundled (scripts/build-deckgl.mjs)
+    from seoul_data.maps.leaflet import STATIC
+
+    hosts = ("unpkg.com", "jsdelivr", "cdnjs", "gstatic.com", "googleapis.com",
+             "api.mapbox.com", "raw.githubusercontent.com", "opencagedata")  # fmt: skip
+    for asset in sorted(STATIC.iterdir()):
+        text = asset.read_text(encoding="utf-8", errors="replace")
+        assert not [h for h in hosts if h in text], asset.name
+
+
 def test_every_chart_type_on_real_data(data_dir):
     libraries = sd.maps.choropleth("facilities.public_libraries", level="dong")
     assert libraries.renderer == "leaflet" and libraries.features == 425

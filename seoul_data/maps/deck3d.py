@@ -1,8 +1,9 @@
 """``Choropleth3D``: areas extruded by a value, a WebGL map widget that needs no network.
 
-An anywidget whose JavaScript is our copy of deck.gl 9.4 (static/, MIT licence) plus a
-small renderer (static/deck3d.js); it all travels over the kernel connection, so the page
-fetches nothing: no CDN, no basemap, no tiles. The areas themselves are the map.
+An anywidget whose JavaScript is our deck.gl 9.4 bundle (static/, MIT; built by
+scripts/build-deckgl.mjs without any CDN default) plus a small renderer (static/deck3d.js);
+it all travels over the kernel connection, so the page fetches nothing: no CDN, no
+basemap, no tiles. The areas themselves are the map.
 
     m = Choropleth3D(gu_frame, elevation=values, fill=colours, tooltips=html_per_area)
     m.set_values(new_values, new_colours, new_tooltips)   # e.g. from a year slider
@@ -22,7 +23,7 @@ SEOUL_VIEW = {"longitude": 126.99, "latitude": 37.53, "zoom": 9.8, "pitch": 50, 
 
 
 def _esm() -> str:
-    # deck.gl's UMD bundle binds to a local `module` (not window.deck or an AMD define)
+    # our deck.gl bundle (scripts/build-deckgl.mjs) hands itself to a local `module`
     deck = (STATIC / "deckgl-9.4.0.min.js").read_text(encoding="utf-8")
     widget = (STATIC / "deck3d.js").read_text(encoding="utf-8")
     wrapper = "const module = { exports: {} }; const exports = module.exports;"

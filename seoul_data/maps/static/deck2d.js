@@ -1,4 +1,4 @@
-// The WebGL map page of seoul_data/maps/webgl.py. deck.gl's UMD bundle is put in front of
+// The WebGL map page of seoul_data/maps/webgl.py. Our deck.gl bundle is put in front of
 // this file by Python and has assigned itself to the local `module.exports`; the page's
 // spec is in <script id="sd-spec" type="application/json">.
 const deck = module.exports;

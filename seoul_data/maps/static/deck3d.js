@@ -1,4 +1,4 @@
-// Choropleth3D's view (seoul_data/maps/deck3d.py). deck.gl's UMD bundle is put in front of
+// Choropleth3D's view (seoul_data/maps/deck3d.py). Our deck.gl bundle is put in front of
 // this file by Python and has assigned itself to the local `module.exports`.
 const deck = module.exports;
 
