@@ -30,8 +30,8 @@ from seoul_data.maps.leaflet import offline_html, page_iframe
 from seoul_data.maps.places import Located, MapError, PlaceColumns, PlaceReport, locate
 
 #: Above these sizes Leaflet slows down and deck.gl draws instead (bench/map_render.py, 2
-#: cores, software WebGL: 20k points 1.0 s Leaflet vs 0.85 s WebGL, 80k 41 s vs 0.8 s;
-#: 6k polygons 1.0 s both, 19k 9.6 s vs 1.3 s; below 3k Leaflet pans better).
+#: cores, software WebGL: 20k points 0.65 s Leaflet vs 0.62 s WebGL, 80k 29 s vs 0.52 s;
+#: 3k polygons 0.47 vs 0.58 s, 6k 0.73 vs 0.63 s, 19k 6.3 s vs 0.86 s).
 WEBGL_POINTS = 20_000
 WEBGL_POLYGONS = 3_000
 #: An internal tile server, e.g. http://tiles.seoul.internal/{z}/{x}/{y}.png (off by default:
