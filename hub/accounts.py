@@ -21,6 +21,8 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from hub.state_files import private_file
+
 #: Groups of the platform. A tenant (a district office) will be one more group.
 GROUPS = ("admin", "analyst", "staff")
 
@@ -65,7 +67,7 @@ class AccountStore:
         self.max_failed_logins = max_failed_logins
         self.lockout_seconds = lockout_seconds
         self._hasher = PasswordHasher()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(self.path)
         with self._connect() as db:
             db.execute(_SCHEMA)
 

@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-import secrets
+import os
 import sys
 from pathlib import Path
 
@@ -14,26 +14,16 @@ from hub.dashboards.listing import DASHBOARDS
 from hub.dask_gateway.limits import GATEWAY_GROUPS
 from hub.default_policy import default_policy
 from hub.entrances import DASHBOARD_GROUPS, entrances
+from hub.network import prepare_host
 from hub.quota_store import QuotaStore
-from hub.settings import HubSettings
+from hub.settings import HubSettings, SettingsError
+from hub.state_files import private_dir, read_or_create_secret
+from seoul_data.data_permissions import enforce
 
 TEMPLATES = Path(__file__).parent / "templates"
 GATEWAY_CONFIG = Path(__file__).parent / "dask_gateway" / "gateway_config.py"
 HOME = "/home/jovyan"
 DATA_MOUNT = "/srv/data"
-
-
-def read_or_create_secret(path: Path, nbytes: int = 32) -> str:
-    """Return the hex secret stored at ``path``, creating it (mode 600) on first use."""
-    if path.exists():
-        return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    secret = secrets.token_hex(nbytes)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(secret)
-    tmp.chmod(0o600)
-    tmp.replace(path)
-    return secret
 
 
 #: Services end with the hub, even a killed one (hub/with_parent.py).
@@ -76,25 +66,7 @@ def services(settings: HubSettings, policy: dict) -> list[dict]:
                 **settings.map_environment,
             },
         },
-        {
-            "name": "dask-gateway",
-            "url": f"http://127.0.0.1:{settings.gateway_port}",
-            "command": [
-                *WITH_PARENT,
-                sys.executable,
-                "-m",
-                "dask_gateway_server",
-                "-f",
-                str(GATEWAY_CONFIG),
-            ],
-            "environment": {
-                "SDH_GATEWAY_ADDRESS": f"127.0.0.1:{settings.gateway_port}",
-                "SDH_GATEWAY_TCP_ADDRESS": f"127.0.0.1:{settings.gateway_proxy_port}",
-                "SDH_GATEWAY_CLUSTERS": str(settings.state_dir / "dask-clusters"),
-                "SDH_QUOTA_DB": str(settings.quota_db),
-                "SEOUL_DATA_DIR": str(settings.data_dir),
-            },
-        },
+        *gateway_service(settings),
         {
             "name": "idle-culler",
             "command": [
@@ -109,13 +81,54 @@ def services(settings: HubSettings, policy: dict) -> list[dict]:
     ]
 
 
+def gateway_service(settings: HubSettings) -> list[dict]:
+    """Dask Gateway, on the host network only (development).
+
+    Its local backend runs schedulers and workers as the hub's own account, on the host: an
+    isolated platform must not offer that to strangers, and its containers could not reach
+    the gateway anyway. Until a container backend exists it is off there."""
+    if settings.network != "host":
+        return []
+    return [{
+        "name": "dask-gateway",
+        "url": f"http://127.0.0.1:{settings.gateway_port}",
+        "command": [*WITH_PARENT, sys.executable, "-m", "dask_gateway_server",
+                    "-f", str(GATEWAY_CONFIG)],
+        "environment": {
+            "SDH_GATEWAY_ADDRESS": f"127.0.0.1:{settings.gateway_port}",
+            "SDH_GATEWAY_TCP_ADDRESS": f"127.0.0.1:{settings.gateway_proxy_port}",
+            "SDH_GATEWAY_CLUSTERS": str(settings.state_dir / "dask-clusters"),
+            "SDH_QUOTA_DB": str(settings.quota_db),
+            "SEOUL_DATA_DIR": str(settings.data_dir),
+        },
+    }]  # fmt: skip
+
+
+def enforce_data_views(settings: HubSettings) -> None:
+    """Data files readable through data-view groups only (seoul_data/data_permissions.py).
+
+    Needs root (the files' owner and groups change); without it only the development
+    network may run, and its containers then read every file the host lets them."""
+    if os.geteuid() == 0:
+        enforce(settings.data_dir)
+    elif settings.network != "host":
+        raise SettingsError(
+            "the isolated platform runs as root: it sets the host firewall and the data"
+            " files' groups (SDH_NETWORK=host runs without, for development only)"
+        )
+
+
 def configure(c, settings: HubSettings) -> None:
     """Fill the JupyterHub config object ``c`` from ``settings``."""
-    state = settings.state_dir
-    state.mkdir(parents=True, exist_ok=True)
+    state = private_dir(settings.state_dir)
+    hub_ip = prepare_host(settings)
+    enforce_data_views(settings)
 
     c.JupyterHub.bind_url = settings.bind_url
-    c.JupyterHub.hub_ip = "127.0.0.1"
+    # 127.0.0.1, or the host's address on the hub network: where user containers reach
+    # the hub API and nothing else (hub/network.py)
+    c.JupyterHub.hub_ip = hub_ip
+    c.JupyterHub.hub_connect_ip = hub_ip
     c.JupyterHub.hub_port = settings.hub_port
     c.JupyterHub.db_url = settings.database_url
     c.JupyterHub.cookie_secret_file = str(state / "jupyterhub_cookie_secret")
@@ -140,13 +153,16 @@ def configure(c, settings: HubSettings) -> None:
         {"name": "quota-admins", "groups": ["admin"], "scopes": ["access:services!service=quota"]},
         {"name": "dashboard-viewers", "groups": list(DASHBOARD_GROUPS),
          "scopes": ["access:services!service=dashboards"]},
-        {"name": "dask-gateway-users", "groups": list(GATEWAY_GROUPS),
-         "scopes": ["access:services!service=dask-gateway"]},
         {"name": "quota-service", "services": ["quota"],
          "scopes": ["list:users", "read:servers", "delete:servers"]},
         {"name": "idle-culler", "services": ["idle-culler"],
          "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"]},
     ]  # fmt: skip
+    if gateway_service(settings):
+        c.JupyterHub.load_roles.append({
+            "name": "dask-gateway-users", "groups": list(GATEWAY_GROUPS),
+            "scopes": ["access:services!service=dask-gateway"],
+        })  # fmt: skip
 
     # after login, the Korean home page with the entrances (not an automatic spawn:
     # staff who write no code need no server)
@@ -160,24 +176,29 @@ def configure(c, settings: HubSettings) -> None:
     c.Spawner.http_timeout = 90
     c.Spawner.mem_limit = settings.mem_limit
     c.Spawner.cpu_limit = settings.cpu_limit
-    # the server's token (JUPYTERHUB_API_TOKEN) may reach Dask Gateway if its user may (the
-    # hub grants only the scopes its owner holds); the `server` role's scopes otherwise
-    c.Spawner.server_token_scopes = ["users:activity!user", "access:servers!server",
-                                     "access:services!service=dask-gateway"]  # fmt: skip
-    # dask_gateway.Gateway() in a notebook finds the gateway without arguments
-    c.Spawner.environment = {
-        "DASK_GATEWAY__ADDRESS": f"{settings.bind_url}/services/dask-gateway",
-        "DASK_GATEWAY__PROXY_ADDRESS": f"gateway://127.0.0.1:{settings.gateway_proxy_port}",
-        "DASK_GATEWAY__AUTH__TYPE": "jupyterhub",
-        **settings.map_environment,
-    }
+    # ~/.jupyter and the like are not read: a user cannot add handlers, static paths or
+    # headers to their server (Z2JH does the same)
+    c.Spawner.disable_user_config = True
+    # the `server` role's scopes; with the gateway, the server's token (JUPYTERHUB_API_TOKEN)
+    # may reach it if its user may (the hub grants only the scopes its owner holds)
+    c.Spawner.server_token_scopes = ["users:activity!user", "access:servers!server"]
+    c.Spawner.environment = dict(settings.map_environment)
+    if gateway_service(settings):
+        c.Spawner.server_token_scopes.append("access:services!service=dask-gateway")
+        # dask_gateway.Gateway() in a notebook finds the gateway without arguments
+        c.Spawner.environment.update({
+            "DASK_GATEWAY__ADDRESS": f"{settings.bind_url}/services/dask-gateway",
+            "DASK_GATEWAY__PROXY_ADDRESS": f"gateway://127.0.0.1:{settings.gateway_proxy_port}",
+            "DASK_GATEWAY__AUTH__TYPE": "jupyterhub",
+        })  # fmt: skip
     c.DockerSpawner.client_kwargs = {"base_url": settings.docker_host}
     c.DockerSpawner.image = settings.image
     c.DockerSpawner.pull_policy = "never"
     c.DockerSpawner.remove = True
     c.DockerSpawner.prefix = settings.container_prefix
     c.DockerSpawner.name_template = "{prefix}-{username}"
-    c.DockerSpawner.network_name = settings.network
+    c.SeoulDockerSpawner.network_mode = settings.network
+    c.SeoulDockerSpawner.network_pool = settings.network_pool
     c.DockerSpawner.notebook_dir = HOME
     c.SeoulDockerSpawner.data_dir = str(settings.data_dir)
     c.SeoulDockerSpawner.quota_db = str(settings.quota_db)
@@ -195,7 +216,3 @@ def configure(c, settings: HubSettings) -> None:
     c.DockerSpawner.extra_create_kwargs = {
         "labels": {"org.seoul-data-hub.prefix": settings.container_prefix}
     }
-    if settings.network != "host":
-        # a user-defined network: the hub is reached by its container name there
-        c.JupyterHub.hub_ip = "0.0.0.0"
-        c.JupyterHub.hub_connect_ip = "jupyterhub"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -18,8 +19,9 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlparse
 
-from hub.config import read_or_create_secret
+from hub.network import hub_address, prepare_host
 from hub.settings import REPO_ROOT, HubSettings
+from hub.state_files import private_dir, private_file, read_or_create_secret
 
 CONFIG_FILE = REPO_ROOT / "jupyterhub_config.py"
 
@@ -28,8 +30,8 @@ class ProcessError(RuntimeError):
     """A platform process did not start or stop; the message says which and where to look."""
 
 
-def proxy_command(settings: HubSettings) -> list[str]:
-    """The configurable-http-proxy command line for these settings."""
+def proxy_command(settings: HubSettings, hub_url: str) -> list[str]:
+    """The configurable-http-proxy command line for these settings (the hub at ``hub_url``)."""
     url = urlparse(settings.bind_url)
     return [
         _find_proxy(),
@@ -37,8 +39,8 @@ def proxy_command(settings: HubSettings) -> list[str]:
         "--port", str(url.port or (443 if url.scheme == "https" else 80)),
         "--api-ip", "127.0.0.1",
         "--api-port", str(settings.proxy_api_port),
-        "--default-target", settings.hub_url,
-        "--error-target", f"{settings.hub_url}/hub/error",
+        "--default-target", hub_url,
+        "--error-target", f"{hub_url}/hub/error",
         "--log-level", "warn",
     ]  # fmt: skip
 
@@ -48,8 +50,13 @@ def start_proxy(settings: HubSettings, *, timeout: float = 30) -> int:
     pid = running_pid(settings, "proxy")
     if pid:
         return pid
+    private_dir(settings.state_dir)
+    url = urlparse(settings.bind_url)
+    _check_free(url.hostname or "127.0.0.1", url.port or 80, "the proxy (SDH_BIND_URL)")
+    _check_free("127.0.0.1", settings.proxy_api_port, "the proxy's API (SDH_PROXY_API_PORT)")
     env = {**os.environ, "CONFIGPROXY_AUTH_TOKEN": _proxy_token(settings)}
-    pid = _spawn(settings, "proxy", proxy_command(settings), env)
+    hub_url = f"http://{hub_address(settings)}:{settings.hub_port}"
+    pid = _spawn(settings, "proxy", proxy_command(settings, hub_url), env)
     _wait_for(settings, "proxy", f"{settings.proxy_api_url}/api/routes", pid, timeout,
               headers={"Authorization": f"token {_proxy_token(settings)}"})  # fmt: skip
     return pid
@@ -60,10 +67,15 @@ def start_hub(settings: HubSettings, *, timeout: float = 90) -> int:
     pid = running_pid(settings, "hub")
     if pid:
         return pid
+    private_dir(settings.state_dir)
+    address = prepare_host(settings)
+    _check_free(address, settings.hub_port, "the hub (SDH_HUB_PORT)")
+    for name in ("quota_port", "dashboards_port", "gateway_port", "gateway_proxy_port"):
+        _check_free("127.0.0.1", getattr(settings, name), f"a service (SDH_{name.upper()})")
     env = {**os.environ, **settings_environment(settings)}
     command = [sys.executable, "-m", "jupyterhub", "-f", str(CONFIG_FILE)]
     pid = _spawn(settings, "hub", command, env)
-    _wait_for(settings, "hub", f"{settings.hub_url}/hub/health", pid, timeout)
+    _wait_for(settings, "hub", f"http://{address}:{settings.hub_port}/hub/health", pid, timeout)
     return pid
 
 
@@ -101,9 +113,29 @@ def settings_environment(settings: HubSettings) -> dict[str, str]:
     return {f"SDH_{key.upper()}": str(value) for key, value in settings.__dict__.items()}
 
 
+def _check_free(address: str, port: int, what: str, wait: float = 10) -> None:
+    """Refuse to start when another program listens where ``what`` must: it would get the
+    platform's traffic (logins, tokens). A port still closing is given ``wait`` seconds."""
+    deadline = time.monotonic() + wait
+    while True:
+        with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((address, port))
+                return
+            except OSError as e:
+                if time.monotonic() > deadline:
+                    raise ProcessError(
+                        f"port {port} on {address}, where {what} listens, is taken by another"
+                        f" program ({e.strerror}); stop it or choose another port"
+                    ) from None
+        time.sleep(0.5)
+
+
 def _spawn(settings: HubSettings, name: str, command: list[str], env: dict[str, str]) -> int:
     log = log_file(settings, name)
-    log.parent.mkdir(parents=True, exist_ok=True)
+    private_file(log)
+    # secrets, databases and logs the processes make are theirs alone from creation
     with open(log, "ab") as out:
         process = subprocess.Popen(
             command,
@@ -113,6 +145,7 @@ def _spawn(settings: HubSettings, name: str, command: list[str], env: dict[str, 
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            umask=0o077,
         )
     _pid_file(settings, name).write_text(str(process.pid))
     return process.pid

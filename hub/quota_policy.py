@@ -1,7 +1,7 @@
 """The quota policy: resource profiles, who may use them, and the host they must fit.
 
 One definition, checked here, rendered to DockerSpawner limits on one host
-(:func:`docker_limits`) and to a KubeSpawner ``profile_list`` on a cluster
+(:func:`hub.container_options.container_options`) and to a KubeSpawner ``profile_list`` on a cluster
 (:func:`kubespawner_profiles`). A policy document that fails :func:`parse_policy` is
 refused with the path of the offending field; the policy in force stays as it was.
 """
@@ -64,6 +64,10 @@ class Profile:
     idle_timeout: int = 3600
     #: Seconds a server may run at most (0: no limit).
     max_age: int = 0
+    #: Processes and threads the server may run at once (a fork bomb stops there).
+    pids: int = 1024
+    #: Open files per process.
+    open_files: int = 4096
 
 
 @dataclass(frozen=True)
@@ -179,6 +183,8 @@ def _profile(raw: dict, path: str, host: Host) -> Profile:
         gpus=gpus,
         idle_timeout=_integer(raw.get("idle_timeout", 3600), f"{path}.idle_timeout"),
         max_age=_integer(raw.get("max_age", 0), f"{path}.max_age"),
+        pids=_bounded(raw.get("pids", 1024), f"{path}.pids", 64, 65536),
+        open_files=_bounded(raw.get("open_files", 4096), f"{path}.open_files", 256, 1048576),
     )
 
 
@@ -217,9 +223,11 @@ def _integer(value, path: str) -> int:
     return value
 
 
-def docker_limits(profile: Profile) -> dict:
-    """DockerSpawner settings for a server of this profile (device ids are the allocator's)."""
-    return {"cpu_limit": profile.cpu, "mem_limit": profile.mem}
+def _bounded(value, path: str, low: int, high: int) -> int:
+    number = _integer(value, path)
+    if not low <= number <= high:
+        raise PolicyError(path, f"{number} must be between {low} and {high}")
+    return number
 
 
 def kubespawner_profiles(policy: Policy, user: str, groups: set[str]) -> list[dict]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hub.quota_policy import Policy, PolicyError, parse_policy
+from hub.state_files import private_file
 from seoul_data.transactions import write_transaction
 
 _SCHEMA = """
@@ -72,7 +73,7 @@ class Session:
 class QuotaStore:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(self.path)
         db = sqlite3.connect(self.path)
         try:
             db.executescript(_SCHEMA)

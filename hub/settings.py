@@ -8,6 +8,7 @@ through a spawn.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from dataclasses import dataclass, fields
@@ -18,6 +19,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 _MEMORY = re.compile(r"^\d+(\.\d+)?[KMGT]?$", re.IGNORECASE)
 _PREFIX = re.compile(r"^[a-z][a-z0-9-]{1,20}$")
+NETWORK_MODES = ("isolated", "host")
 
 
 class SettingsError(ValueError):
@@ -56,9 +58,13 @@ class HubSettings:
     #: Production: ``postgresql://jupyterhub@db/jupyterhub``.
     db_url: str = ""
     docker_host: str = "unix:///run/sdh-docker/docker.sock"
-    #: ``host``: servers on 127.0.0.1 with a free port each (development, CI, a pilot);
-    #: any other value is a user-defined Docker network (production).
-    network: str = "host"
+    #: ``isolated``: each user's containers on a bridge network of their own, the hub on an
+    #: address of the platform's hub network, the host firewalled off (hub/network.py).
+    #: ``host``: servers on 127.0.0.1 with a free port each, in the host's network namespace
+    #: (development only: users can reach each other and every host port).
+    network: str = "isolated"
+    #: Addresses the platform's networks are cut from (a /26 each, one per user).
+    network_pool: str = "10.213.0.0/16"
     image: str = "seoul-data-hub/singleuser:latest"
     #: Name prefix of containers and home volumes.
     container_prefix: str = "sdh"
@@ -122,6 +128,16 @@ class HubSettings:
                 f"SDH_MAP_TILE_URL={self.map_tile_url!r}: "
                 "an http(s) address with {z}, {x} and {y}"
             )
+        if self.network not in NETWORK_MODES:
+            raise SettingsError(f"SDH_NETWORK={self.network!r}: one of {', '.join(NETWORK_MODES)}")
+        try:
+            pool = ipaddress.ip_network(self.network_pool)
+        except ValueError:
+            pool = None
+        if pool is None or pool.version != 4 or not pool.is_private or pool.prefixlen > 24:
+            raise SettingsError(
+                f"SDH_NETWORK_POOL={self.network_pool!r}: a private IPv4 range of /24 or larger"
+            )
         if not _PREFIX.match(self.container_prefix):
             raise SettingsError(
                 f"SDH_CONTAINER_PREFIX={self.container_prefix!r}: lower-case letters, digits, '-'"
@@ -150,10 +166,6 @@ class HubSettings:
     @property
     def proxy_api_url(self) -> str:
         return f"http://127.0.0.1:{self.proxy_api_port}"
-
-    @property
-    def hub_url(self) -> str:
-        return f"http://127.0.0.1:{self.hub_port}"
 
 
 def _convert(raw: str, default):

@@ -12,8 +12,14 @@ DockerSpawner does the container work; this subclass adds what the platform need
   admits it against the host's memory and hands out GPU device ids (hub/quota_store.py);
 - a quota'd server starts at full speed: the CPU quota is applied with ``docker update`` as
   soon as the server answers, before the hub hands it to the user;
-- data access at the mount: the user's groups go to ``SEOUL_DATA_GROUPS``, and restricted
-  datasets their groups may not read are not in the container at all;
+- isolation: in the ``isolated`` network mode each user's server runs on a bridge network
+  of its own (hub/network.py); every container is hardened the same way
+  (hub/container_options.py: no capabilities, no new privileges, PID and open-file limits,
+  read-only root);
+- data views: the user's groups go to ``SEOUL_DATA_GROUPS``, and the container gets the
+  supplementary gids of exactly the data those groups may read
+  (seoul_data/data_permissions.py), so a dataset re-classified later is closed to a
+  running server at once;
 - spawn failures that staff can read: a missing image or an unreachable Docker engine become
   a :class:`SpawnException` with a Korean message for the user and the cause in the log.
 """
@@ -21,10 +27,8 @@ DockerSpawner does the container work; this subclass adds what the platform need
 from __future__ import annotations
 
 import asyncio
-import inspect
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from pathlib import Path
 
 import docker.errors
 import docker.types
@@ -34,13 +38,19 @@ from jupyterhub.spawner import SpawnException
 from jupyterhub.utils import random_port, url_path_join, wait_for_http_server
 from traitlets import Bool, Dict, Integer, Unicode, default
 
+from hub.container_options import (
+    GPUS_LABEL,
+    PROFILE_LABEL,
+    USER_LABEL,
+    ContainerFacts,
+    container_options,
+)
+from hub.network import ensure_network, user_network
 from hub.profiles_form import render_form
 from hub.quota_policy import Policy, Profile
 from hub.quota_store import QuotaRefused, QuotaStore
-from seoul_data.access import GROUPS_VARIABLE, may_read
-from seoul_data.catalog import Catalog
-from seoul_data.catalog.store import CATALOG_FILE
-from seoul_data.ingest.pipeline import DATASETS_DIR
+from seoul_data.access import GROUPS_VARIABLE
+from seoul_data.data_permissions import gids_for
 
 LOOPBACK = "127.0.0.1"
 
@@ -73,11 +83,31 @@ class SeoulDockerSpawner(DockerSpawner):
         config=True,
         help="""Host path of the platform data directory, mounted read-only in containers.
 
-        Its catalog says which datasets are restricted: the data of a restricted dataset
-        that none of the user's groups may read is hidden under an empty read-only tmpfs,
-        so it is not in the container at all.
+        Its files are readable through data-view groups only (seoul_data/data_permissions.py):
+        the container gets the gids of what the user's groups may read, and nothing more.
         Example: ``c.SeoulDockerSpawner.data_dir = "/srv/seoul-data-hub/data"``.
         """,
+    )
+
+    network_mode = Unicode(
+        "isolated",
+        config=True,
+        help="""``isolated``: each user's server on a bridge network of its own
+        (``<prefix>-net-<user>``, made on first use from ``network_pool``); ``host``: the
+        host's network with a loopback port per server (development only).
+        """,
+    )
+    network_pool = Unicode(
+        "10.213.0.0/16",
+        config=True,
+        help="Private IPv4 range the per-user networks are cut from (a /26 each).",
+    )
+    pids_limit = Integer(
+        1024, config=True, help="Processes and threads per server when no profile says."
+    )
+    open_files_limit = Integer(4096, config=True, help="Open files per process, likewise.")
+    tmp_size = Unicode(
+        "1g", config=True, help="Size of the server's /tmp (tmpfs, counted in its memory)."
     )
 
     data_mount = Unicode("/srv/data", config=True, help="Where the data directory is mounted.")
@@ -125,7 +155,13 @@ class SeoulDockerSpawner(DockerSpawner):
 
     @property
     def uses_host_network(self) -> bool:
-        return self.network_name == "host"
+        return self.network_mode == "host"
+
+    @default("network_name")
+    def _default_network_name(self) -> str:
+        if self.network_mode == "host":
+            return "host"
+        return user_network(self.prefix, self.escaped_name)
 
     @default("use_internal_ip")
     def _default_use_internal_ip(self) -> bool:
@@ -138,13 +174,9 @@ class SeoulDockerSpawner(DockerSpawner):
         groups = {group.name for group in self.user.groups}
         return groups | {"admin"} if self.user.admin else groups
 
-    def hidden_datasets(self) -> list[str]:
-        """Ids of restricted datasets this user's groups may not read."""
-        if not self.data_dir or not (Path(self.data_dir) / CATALOG_FILE).exists():
-            return []
-        catalog = Catalog(self.data_dir, readonly=True)
-        groups = self.data_groups
-        return [d.id for d in catalog.find(access="restricted") if not may_read(d, groups)]
+    def data_gids(self) -> list[int]:
+        """The data-view gids of this user's groups (none if the catalog cannot be read)."""
+        return gids_for(self.data_dir, self.data_groups) if self.data_dir else []
 
     # quotas
 
@@ -208,17 +240,17 @@ class SeoulDockerSpawner(DockerSpawner):
     def running_containers(self) -> dict[str, dict]:
         """The platform's running user containers: user → profile, limits, GPUs."""
         found = {}
-        for container in self.client.containers(filters={"label": "org.seoul-data-hub.user"}):
+        for container in self.client.containers(filters={"label": USER_LABEL}):
             labels = container["Labels"]
             if not container["Names"][0].lstrip("/").startswith(f"{self.prefix}-"):
                 continue
             details = self.client.inspect_container(container["Id"])["HostConfig"]
             period = details.get("CpuPeriod") or 100_000
-            found[labels["org.seoul-data-hub.user"]] = {
-                "profile": labels.get("org.seoul-data-hub.profile", ""),
+            found[labels[USER_LABEL]] = {
+                "profile": labels.get(PROFILE_LABEL, ""),
                 "cpu": (details.get("CpuQuota") or 0) / period,
                 "mem": details.get("Memory") or 0,
-                "gpus": [g for g in labels.get("org.seoul-data-hub.gpus", "").split(",") if g],
+                "gpus": [g for g in labels.get(GPUS_LABEL, "").split(",") if g],
             }
         return found
 
@@ -259,32 +291,10 @@ class SeoulDockerSpawner(DockerSpawner):
         env[GROUPS_VARIABLE] = ",".join(sorted(self.data_groups))
         return env
 
-    def _merge_into(self, name: str, extra: dict) -> None:
-        """Set trait ``name`` to its configured value plus ``extra`` (for this start only)."""
-        configured = self.__dict__.setdefault("_configured", {}).setdefault(
-            name, getattr(self, name)
-        )
-        setattr(self, name, _merged(configured, extra))
-
     async def create_object(self):
-        labels = {"org.seoul-data-hub.user": self.user.name}
-        if self.profile is not None:
-            labels["org.seoul-data-hub.profile"] = self.profile.slug
-        if self.gpu_devices:
-            labels["org.seoul-data-hub.gpus"] = ",".join(self.gpu_devices)
-        self._merge_into("extra_create_kwargs", {"labels": labels})
-        if self.gpu_devices:
-            requests_ = [docker.types.DeviceRequest(device_ids=list(self.gpu_devices),
-                                                    capabilities=[["gpu"]])]  # fmt: skip
-            self._merge_into("extra_host_config", {"device_requests": requests_})
-        hidden = self.hidden_datasets()
-        if hidden:
-            self.log.info("Hiding %d restricted dataset(s) from %s", len(hidden), self.user.name)
-            tmpfs = {
-                f"{self.data_mount}/{DATASETS_DIR}/{dataset_id}": "ro,size=4k,mode=0555"
-                for dataset_id in hidden
-            }
-            self._merge_into("extra_host_config", {"tmpfs": tmpfs})
+        facts = await asyncio.wrap_future(self.executor.submit(self._container_facts))
+        create, host = container_options(facts)
+        self.extra_create_kwargs, self.extra_host_config = create, host
         if not (self.fast_start and self.cpu_limit):
             return await super().create_object()
         # created without its CPU quota; start() applies it once the server answers
@@ -293,6 +303,28 @@ class SeoulDockerSpawner(DockerSpawner):
             return await super().create_object()
         finally:
             self.cpu_limit = cpu_limit
+
+    def _container_facts(self) -> ContainerFacts:
+        """What decides this start's container options (blocking: catalog, network)."""
+        configured = self.__dict__.setdefault(
+            "_configured", (self.extra_create_kwargs, self.extra_host_config)
+        )
+        if not self.uses_host_network:
+            ensure_network(self.client, self.network_name, self.network_pool, prefix=self.prefix)
+        gids = self.data_gids()
+        self.log.info("%s's server: %d data view(s)", self.user.name, len(gids))
+        profile = self.profile
+        return ContainerFacts(
+            user=self.user.name,
+            profile=profile.slug if profile else "",
+            gpus=tuple(self.gpu_devices),
+            data_gids=tuple(gids),
+            pids=profile.pids if profile else self.pids_limit,
+            open_files=profile.open_files if profile else self.open_files_limit,
+            tmp_size=self.tmp_size,
+            create_extra=dict(_plain(configured[0], "extra_create_kwargs")),
+            host_extra=dict(_plain(configured[1], "extra_host_config")),
+        )
 
     async def start(self):
         if self.uses_host_network:
@@ -397,21 +429,8 @@ def _refused(message: str, reason: str, status: int = 400) -> SpawnException:
     return StaffSpawnException(message, reason=reason, status_code=status)
 
 
-def _merged(configured, extra: dict):
-    """``configured`` (a dict or DockerSpawner's callable form) with ``extra`` merged in."""
-
-    async def merged(spawner):
-        base = spawner._eval_if_callable(configured) if callable(configured) else configured
-        if inspect.isawaitable(base):
-            base = await base
-        base = dict(base or {})
-        for key, value in extra.items():
-            if isinstance(value, dict) and isinstance(base.get(key), dict):
-                base[key] = {**base[key], **value}
-            elif isinstance(value, list) and isinstance(base.get(key), list):
-                base[key] = base[key] + value
-            else:
-                base[key] = value
-        return base
-
-    return merged
+def _plain(value, name: str) -> dict:
+    """A configured extra as a plain dict (the callable form is not used by the platform)."""
+    if callable(value):
+        raise TypeError(f"{name} must be a dict for SeoulDockerSpawner (its options are computed)")
+    return value or {}

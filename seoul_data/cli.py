@@ -22,7 +22,7 @@ import os
 import sys
 from pathlib import Path
 
-from seoul_data.catalog import Catalog, CatalogError
+from seoul_data.catalog import ACCESS_LEVELS, Catalog, CatalogError
 from seoul_data.catalog.datagokr import import_datagokr
 from seoul_data.ingest import IngestError, ingest
 from seoul_data.living.queries import LivingPopulationError
@@ -164,11 +164,25 @@ def _living_generate(args) -> None:
 
 
 def _living_ingest(args) -> None:
-    from seoul_data.living.store import ingest_csv
+    from seoul_data.living.store import ingest_csv, register_official
 
     out = Path(args.out) if args.out else data_dir() / "living" / "official"
     rows = ingest_csv([Path(f) for f in args.files], out)
+    if not args.out:
+        register_official(data_dir())
     print(f"{out}: {rows:,}행")
+
+
+def _access(args) -> None:
+    from dataclasses import replace
+
+    if args.groups and args.level != "restricted":
+        raise CatalogError("--groups goes with the level 'restricted'")
+    catalog = Catalog(data_dir())
+    dataset = replace(catalog.get(args.id), access=args.level, allowed_groups=tuple(args.groups))
+    catalog.upsert([dataset])
+    groups = f" ({', '.join(args.groups)})" if args.groups else ""
+    print(f"{dataset.id}: {args.level}{groups}")
 
 
 def _versions(args) -> None:
@@ -236,6 +250,12 @@ def _parser() -> argparse.ArgumentParser:
     ing.add_argument("files", nargs="+")
     ing.add_argument("--out", help="store directory (default: DATA_DIR/living/official)")
     ing.set_defaults(run=_living_ingest)
+
+    acc = commands.add_parser("access", help="re-classify a dataset (its files follow at once)")
+    acc.add_argument("id")
+    acc.add_argument("level", choices=ACCESS_LEVELS)
+    acc.add_argument("--groups", nargs="*", default=[], help="who may read a restricted one")
+    acc.set_defaults(run=_access)
 
     vers = commands.add_parser("versions", help="versions of a dataset")
     vers.add_argument("id")

@@ -21,6 +21,7 @@ import websocket
 from hub import processes
 from hub.accounts import AccountStore
 from hub.containers import containers_with_prefix, remove_by_prefix
+from hub.network import remove_networks
 from hub.settings import HubSettings
 
 DOCKER_HOST = os.environ.get("SDH_DOCKER_HOST", HubSettings.docker_host)
@@ -180,6 +181,7 @@ class RunningHub:
         for volume in client.volumes.list(filters={"name": f"{self.settings.container_prefix}-"}):
             if volume.name.startswith(f"{self.settings.container_prefix}-"):
                 volume.remove(force=True)
+        remove_networks(client.api, self.settings.container_prefix)
 
 
 def run_code(hub: RunningHub, token: str, name: str, code: str, timeout: float = 60) -> str:

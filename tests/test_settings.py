@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,9 @@ def test_defaults_are_loopback_and_sqlite(tmp_path):
         ("SDH_GATEWAY_PROXY_PORT", "0"),
         ("SDH_MAP_TILE_URL", "tiles.internal/a.png"),
         ("SDH_MAP_TILE_URL", "http://tiles.internal/{z}/{x}.png"),
+        ("SDH_NETWORK", "seoul-hub-net"),
+        ("SDH_NETWORK_POOL", "8.8.0.0/16"),
+        ("SDH_NETWORK_POOL", "10.0.0.0/28"),
     ],
 )
 def test_bad_values_name_the_variable(variable, value):
@@ -43,7 +47,8 @@ def test_bad_values_name_the_variable(variable, value):
 
 def _configured(tmp_path: Path, **env) -> Config:
     c = Config()
-    environ = {"SDH_STATE_DIR": str(tmp_path / "state"), "SDH_DATA_DIR": str(tmp_path / "data")}
+    environ = {"SDH_STATE_DIR": str(tmp_path / "state"), "SDH_DATA_DIR": str(tmp_path / "data"),
+               "SDH_NETWORK": "host"}  # fmt: skip
     configure(c, HubSettings.from_env({**environ, **env}))
     return c
 
@@ -51,7 +56,7 @@ def _configured(tmp_path: Path, **env) -> Config:
 def test_spawner_config_host_network(tmp_path):
     c = _configured(tmp_path, SDH_MEM_LIMIT="3G", SDH_CPU_LIMIT="0.5")
     assert c.JupyterHub.spawner_class == "seoul-docker"
-    assert c.DockerSpawner.network_name == "host"
+    assert c.SeoulDockerSpawner.network_mode == "host"
     assert c.DockerSpawner.pull_policy == "never"
     assert c.Spawner.mem_limit == "3G" and c.Spawner.cpu_limit == 0.5
     volumes = c.DockerSpawner.volumes
@@ -71,10 +76,40 @@ def test_an_internal_tile_server_reaches_user_servers_and_dashboards(tmp_path):
     assert dashboards["environment"]["SEOUL_AI_MAX_CPUS"] == "1"
 
 
-def test_production_network_reaches_hub_by_name(tmp_path):
-    c = _configured(tmp_path, SDH_NETWORK="seoul-hub-net")
-    assert c.DockerSpawner.network_name == "seoul-hub-net"
-    assert c.JupyterHub.hub_connect_ip == "jupyterhub"
+@pytest.mark.docker
+def test_isolated_network_puts_the_hub_on_its_own_bridge(tmp_path, docker_engine):
+    import ipaddress
+
+    import docker
+
+    from hub.network import remove_networks
+
+    prefix = f"sdhcfg{os.getpid()}"
+    try:
+        c = _configured(tmp_path, SDH_NETWORK="isolated", SDH_CONTAINER_PREFIX=prefix,
+                        SDH_DOCKER_HOST=docker_engine)  # fmt: skip
+        hub_ip = ipaddress.ip_address(c.JupyterHub.hub_ip)
+        assert hub_ip in ipaddress.ip_network("10.213.0.0/16")
+        assert c.JupyterHub.hub_connect_ip == str(hub_ip)
+        assert c.SeoulDockerSpawner.network_mode == "isolated"
+        assert c.Spawner.disable_user_config is True
+        # no Dask Gateway on an isolated platform: its local backend runs on the host
+        assert "dask-gateway" not in {s["name"] for s in c.JupyterHub.services}
+        assert not any("DASK" in k for k in c.Spawner.environment)
+        # the same network again on the next start (the hub's address does not move)
+        again = _configured(tmp_path, SDH_NETWORK="isolated", SDH_CONTAINER_PREFIX=prefix,
+                            SDH_DOCKER_HOST=docker_engine)  # fmt: skip
+        assert again.JupyterHub.hub_ip == str(hub_ip)
+    finally:
+        remove_networks(docker.APIClient(base_url=docker_engine), prefix)
+
+
+def test_the_state_directory_is_the_platforms_alone(tmp_path):
+    _configured(tmp_path)
+    state = tmp_path / "state"
+    assert state.stat().st_mode & 0o777 == 0o700
+    for name in ("proxy_token", "quota.sqlite"):
+        assert (state / name).stat().st_mode & 0o077 == 0, name
 
 
 def test_deny_by_default_and_external_proxy(tmp_path):

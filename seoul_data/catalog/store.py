@@ -94,18 +94,19 @@ class Catalog:
     # metadata
 
     def upsert(self, datasets: Iterable[Dataset], db: sqlite3.Connection | None = None) -> int:
-        """Insert or replace dataset metadata; return how many."""
-        datasets = list(datasets)
-        rows = [_dataset_row(d) for d in datasets]
-        search = [(d.id, _search_text(d)) for d in datasets]
+        """Insert or replace dataset metadata; return how many. Where data views are
+        enforced, the datasets' files get their (new) access class in the same transaction."""
         if db is None:
             with self.transaction() as tx:
-                tx.executemany(_UPSERT, rows)
-                tx.executemany(_UPSERT_SEARCH, search)
-        else:
-            db.executemany(_UPSERT, rows)
-            db.executemany(_UPSERT_SEARCH, search)
-        return len(rows)
+                return self.upsert(datasets, db=tx)
+        from seoul_data import data_permissions
+
+        datasets = list(datasets)
+        db.executemany(_UPSERT, [_dataset_row(d) for d in datasets])
+        db.executemany(_UPSERT_SEARCH, [(d.id, _search_text(d)) for d in datasets])
+        # the files follow a (re-)classification before it commits: a failure keeps both
+        data_permissions.apply(self.data_dir, datasets, db)
+        return len(datasets)
 
     def get(self, dataset_id: str) -> Dataset:
         """The dataset with this id; an unknown id raises with the closest ids."""

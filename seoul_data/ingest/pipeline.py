@@ -72,7 +72,8 @@ def ingest(
 
     catalog = Catalog(data_dir)
     dataset_dir = Path(data_dir) / DATASETS_DIR / dataset.id
-    dataset_dir.mkdir(parents=True, exist_ok=True)
+    # root's alone until the catalog transaction gives it the dataset's data view
+    dataset_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     _remove_stale_staging(dataset_dir)
     staging = dataset_dir / f"{STAGING_PREFIX}{uuid.uuid4().hex}"
     staging.mkdir()

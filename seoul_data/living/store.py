@@ -27,6 +27,27 @@ ROLLUP = "_dong"
 KEYS = ("date", "hour", "dong_code")
 
 
+def register_official(data_dir: Path) -> str:
+    """Catalog the official series ingested under ``data_dir/living/official`` (internal:
+    every platform user may read it, a public hall may not), so it has an access class."""
+    from seoul_data.catalog import Catalog, Dataset
+
+    dataset = Dataset(
+        id="living.official",
+        title="생활인구 (공식 자료) — 시간대별",
+        field="인구/가구",
+        description="서울시 생활인구 공식 CSV를 seoul-data living ingest 로 불러온 자료입니다."
+        " sd.living 으로 분석합니다.",
+        keywords=("생활인구", "유동인구", "시간대별"),
+        publisher="서울특별시",
+        provider="서울특별시",
+        format="PARQUET",
+        access="internal",
+    )
+    Catalog(data_dir).upsert([dataset])
+    return dataset.id
+
+
 class LivingCsvError(ValueError):
     """An official CSV the store cannot take (the message says file, line and column)."""
 

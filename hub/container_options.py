@@ -1,0 +1,74 @@
+"""What a user's container is created with: one pure function, computed once per start.
+
+The spawner gathers the facts (profile, GPUs, the groups' data gids, the configured extras)
+and :func:`container_options` turns them into docker-py's ``create_container`` keywords and
+host config. Nothing here talks to Docker, so every rule is unit-tested without an engine.
+
+Hardening, the same for every user:
+
+- no capabilities at all and ``no-new-privileges`` (setuid binaries give nothing);
+- a PID limit and an open-file limit from the profile (a fork bomb stops at the limit);
+- a read-only root filesystem: only the home volume, ``/tmp`` and ``/run`` (tmpfs, counted
+  in the container's memory) are writable;
+- data files readable through supplementary groups only (seoul_data/data_permissions.py):
+  the container gets the gids of what its user's groups may read, and nothing else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import docker.types
+
+USER_LABEL = "org.seoul-data-hub.user"
+PROFILE_LABEL = "org.seoul-data-hub.profile"
+GPUS_LABEL = "org.seoul-data-hub.gpus"
+
+
+@dataclass(frozen=True)
+class ContainerFacts:
+    """Everything about one start that decides the container's options."""
+
+    user: str
+    profile: str = ""
+    gpus: tuple[str, ...] = ()
+    data_gids: tuple[int, ...] = ()
+    pids: int = 1024
+    open_files: int = 4096
+    tmp_size: str = "1g"
+    #: The operator's ``extra_create_kwargs`` and ``extra_host_config`` (plain dicts).
+    create_extra: dict = field(default_factory=dict)
+    host_extra: dict = field(default_factory=dict)
+
+
+def container_options(facts: ContainerFacts) -> tuple[dict, dict]:
+    """``(extra_create_kwargs, extra_host_config)`` for DockerSpawner, for this start."""
+    labels = {USER_LABEL: facts.user}
+    if facts.profile:
+        labels[PROFILE_LABEL] = facts.profile
+    if facts.gpus:
+        labels[GPUS_LABEL] = ",".join(facts.gpus)
+    create = dict(facts.create_extra)
+    create["labels"] = {**create.get("labels", {}), **labels}
+
+    host = dict(facts.host_extra)
+    host.update({
+        "cap_drop": ["ALL"],
+        "security_opt": [*host.get("security_opt", []), "no-new-privileges"],
+        "pids_limit": facts.pids,
+        "ulimits": [docker.types.Ulimit(name="nofile", soft=facts.open_files,
+                                        hard=facts.open_files)],
+        "read_only": True,
+        "tmpfs": {
+            **host.get("tmpfs", {}),
+            "/tmp": f"rw,nosuid,nodev,size={facts.tmp_size}",
+            "/run": "rw,nosuid,nodev,noexec,size=16m",
+        },
+        "group_add": [str(gid) for gid in facts.data_gids],
+    })  # fmt: skip
+    host.pop("cap_add", None)  # nothing is added back: the server needs no capability
+    if facts.gpus:
+        host["device_requests"] = [
+            docker.types.DeviceRequest(device_ids=list(facts.gpus), capabilities=[["gpu"]])
+        ]
+    return create, host
