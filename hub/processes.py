@@ -147,7 +147,7 @@ def _spawn(settings: HubSettings, name: str, command: list[str], env: dict[str, 
             start_new_session=True,
             umask=0o077,
         )
-    _pid_file(settings, name).write_text(str(process.pid))
+    private_file(_pid_file(settings, name)).write_text(str(process.pid))
     return process.pid
 
 
