@@ -7,6 +7,11 @@ clear message, for the datasets whose metadata is visible to everyone.
 - ``public``: everyone.
 - ``internal``: any platform user (someone with at least one group).
 - ``restricted``: members of the dataset's ``allowed_groups``, and administrators.
+
+Whoever runs the code is its reader: in a user's own server, the server's owner (the
+environment the hub gives it). A service that reads for many people (the dashboards
+service's REST API) names the reader of each request with :func:`reading_as`, so access
+checks and the usage log see that person, not the service's account.
 """
 
 from __future__ import annotations
@@ -14,6 +19,10 @@ from __future__ import annotations
 import getpass
 import json
 import os
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,8 +32,41 @@ GROUPS_VARIABLE = "SEOUL_DATA_GROUPS"
 USAGE_LOG_VARIABLE = "SEOUL_USAGE_LOG"
 
 
+@dataclass(frozen=True)
+class Reader:
+    """Someone data is read for: the name the usage log gives, the groups access is
+    checked against."""
+
+    name: str
+    groups: frozenset[str]
+
+    @classmethod
+    def of(cls, name: str, groups: Iterable[str], *, admin: bool = False) -> Reader:
+        """A reader with the platform's groups; an administrator also counts as ``admin``
+        (as the hub's spawner passes them to a user's server)."""
+        named = {g for g in groups if g}
+        return cls(name, frozenset(named | {"admin"} if admin else named))
+
+
+_reader: ContextVar[Reader | None] = ContextVar("seoul_data_reader", default=None)
+
+
+@contextmanager
+def reading_as(reader: Reader) -> Iterator[Reader]:
+    """Within the block (in this thread or task), read data for ``reader``: access checks
+    use its groups and usage events carry its name."""
+    token = _reader.set(reader)
+    try:
+        yield reader
+    finally:
+        _reader.reset(token)
+
+
 def current_groups() -> set[str]:
     """The groups of whoever runs this code (empty outside the platform)."""
+    reader = _reader.get()
+    if reader is not None:
+        return set(reader.groups)
     return {g.strip() for g in os.environ.get(GROUPS_VARIABLE, "").split(",") if g.strip()}
 
 
@@ -57,9 +99,10 @@ def usage_log_path() -> Path:
 
 def log_usage(action: str, target: str) -> None:
     """Append one usage event (who, what, when); never fails the caller's work."""
+    reader = _reader.get()
     event = {
         "time": datetime.now(UTC).isoformat(timespec="seconds"),
-        "user": os.environ.get("JUPYTERHUB_USER") or getpass.getuser(),
+        "user": reader.name if reader else os.environ.get("JUPYTERHUB_USER") or getpass.getuser(),
         "action": action,
         "target": target,
     }

@@ -108,7 +108,8 @@ def test_the_hub_runs_the_gateway_as_a_service(tmp_path):
     settings = HubSettings.from_env({"SDH_STATE_DIR": str(tmp_path / "state"),
                                      "SDH_DATA_DIR": str(tmp_path / "data"),
                                      "SDH_GATEWAY_PORT": "9084",
-                                     "SDH_GATEWAY_PROXY_PORT": "9085"})  # fmt: skip
+                                     "SDH_GATEWAY_PROXY_PORT": "9085",
+                                     "SDH_NETWORK": "host"})  # fmt: skip
     configure(c, settings)
     service = next(s for s in c.JupyterHub.services if s["name"] == "dask-gateway")
     assert service["url"] == "http://127.0.0.1:9084"
@@ -149,7 +150,10 @@ def data(tmp_path_factory):
 @pytest.fixture(scope="module")
 def hub(request, tmp_path_factory, data):
     """A hub whose gateway sees ``data``: alice and bob (analysts), carol (staff)."""
-    hub = RunningHub(hub_settings_for(tmp_path_factory.mktemp("hub"), data_dir=data))
+    # the gateway's local backend runs only on the development host network (hub/config.py)
+    hub = RunningHub(
+        hub_settings_for(tmp_path_factory.mktemp("hub"), data_dir=data, network="host")
+    )
     hub.add_user("alice", "analyst")
     hub.add_user("bob", "analyst")
     hub.add_user("carol", "staff")

@@ -340,10 +340,14 @@ def test_parquet_and_json_sources(data_dir, tmp_path):
     assert sd.load("test.counts").to_dict("records") == [{"gu": "용산구", "count": 7}]
 
 
-def test_every_bundled_dataset_loads_with_its_schema(data_dir):
+def test_every_bundled_dataset_loads_with_its_schema(data_dir, monkeypatch):
     from seoul_data.sources import ingest_bundled
 
+    # an analyst reads every bundled dataset (some are internal, one is for analysts only)
+    monkeypatch.setenv("SEOUL_DATA_GROUPS", "analyst")
     results = ingest_bundled(data_dir)
+    access = {s.dataset.access for s in sources()}
+    assert access == {"public", "internal", "restricted"}  # the demo shows every class
     assert len(results) == len(sources()) >= 40
     for source, result in zip(sources(), results, strict=True):
         frame = sd.load(source.dataset.id, limit=5)

@@ -82,4 +82,4 @@ def test_services_end_with_a_killed_hub(tmp_path):
             assert time.monotonic() < deadline, f"orphaned services: {services()}"
             time.sleep(0.2)
     finally:
-        hub.stop()
+        hub.clean_up(show_logs=False)

@@ -20,6 +20,7 @@ from extensions.seoul_data_search.sessions import InvalidSessionId, SearchSessio
 from tests.running_hub import free_port
 
 REPO = Path(__file__).resolve().parent.parent
+TOTAL = "population.gu_resident_total"
 CATALOG_CSV = REPO / "data" / "catalog" / "datagokr_catalog_20220630_seoul_orgs.csv"
 EXTENSION = "extensions.seoul_data_search"
 HANGUL = re.compile(r"[가-힣]")
@@ -42,9 +43,10 @@ def make_data_dir(directory: Path) -> Path:
 
 
 class JupyterServer:
-    """``jupyter server`` with the extension, on 127.0.0.1 with a random token."""
+    """``jupyter server`` with the extension, on 127.0.0.1 with a random token.
+    environment: more variables (what the hub gives a user's server: SEOUL_DATA_GROUPS …)."""
 
-    def __init__(self, tmp: Path, data_dir: Path) -> None:
+    def __init__(self, tmp: Path, data_dir: Path, environment: dict | None = None) -> None:
         self.port = free_port()
         self.token = secrets.token_hex(16)
         self.url = f"http://127.0.0.1:{self.port}"
@@ -60,6 +62,7 @@ class JupyterServer:
             JUPYTER_CONFIG_DIR=str(tmp / "config"),
             JUPYTER_DATA_DIR=str(tmp / "share"),
             JUPYTER_RUNTIME_DIR=str(tmp / "runtime"),
+            **(environment or {}),
         )
         command = [
             sys.executable, "-m", "jupyter_server",
@@ -248,10 +251,61 @@ def test_preview_of_bundled_datasets(server):
         ("preview", "GET", {}),
         ("preview", "GET", {"id": "no.such_dataset"}),
         ("preview", "GET", {"id": "boundaries.gu_juso2015", "limit": "51"}),
+        ("preview", "GET", {"id": TOTAL, "where": "1=1; COPY (SELECT 1) TO '/tmp/x'"}),
+        ("preview", "GET", {"id": TOTAL, "where": "read_csv('/etc/passwd')"}),
+        ("preview", "GET", {"id": TOTAL, "where": "[1"}),
+        ("preview", "GET", {"id": TOTAL, "where": '[["area", "=", "x"]' + " " * 2000 + "]"}),
+        ("preview", "GET", {"id": TOTAL, "where": '[["no_such_column", "=", 1]]'}),
+        ("preview", "GET", {"id": TOTAL, "where": '[["area", "~", "강남구"]]'}),
+        ("preview", "GET", {"id": TOTAL, "where": '[["year", "in", 2019]]'}),
     ],
 )
 def test_bad_input_is_refused_in_korean(server, endpoint, method, params):
     korean_error(server.api(method, endpoint, **params), 400)
+
+
+def test_preview_takes_a_structured_filter(server):
+    where = '[["area", "in", ["강남구", "송파구"]], ["year", "=", 2019]]'
+    reply = server.ok("preview", id=TOTAL, limit=50, where=where)
+    assert sorted((r["area"], r["year"]) for r in reply["rows"]) == [
+        ("강남구", 2019),
+        ("송파구", 2019),
+    ]
+    raw = korean_error(server.api("GET", "preview", id=TOTAL, where="area = '강남구'"), 400)
+    assert "SQL" in raw and "[열, 연산자, 값]" in raw
+    injected = server.ok("preview", id=TOTAL, where='[["area", "=", "x\' OR \'1\'=\'1"]]')
+    assert injected["rows"] == []
+
+
+def test_a_users_own_server_reads_as_its_owner(tmp_path):
+    """The hub gives a user's server its owner's groups and name: they decide what the API
+    previews there, and the usage log names the owner."""
+    from seoul_data.catalog import Dataset, Field
+    from seoul_data.ingest import ingest
+
+    data_dir = tmp_path / "data"
+    csv = tmp_path / "staff_only.csv"
+    csv.write_text("gu,count\n종로구,1\n", encoding="utf-8")
+    staff_only = Dataset(
+        id="test.staff_only", title="직원 전용 시험 데이터", field="일반행정",
+        access="restricted", allowed_groups=("staff",),
+        schema=(Field("gu", role="gu"), Field("count", "integer")),
+    )  # fmt: skip
+    ingest(staff_only, data_dir=data_dir, path=csv)
+    for groups, status in [("staff", 200), ("analyst", 403)]:
+        tmp = tmp_path / groups
+        tmp.mkdir()
+        environment = {"SEOUL_DATA_GROUPS": groups, "JUPYTERHUB_USER": f"{groups}-owner"}
+        running = JupyterServer(tmp, data_dir, environment)
+        try:
+            running.wait_ready()
+            reply = running.api("GET", "preview", id=staff_only.id)
+            assert reply.status_code == status, reply.text
+        finally:
+            running.stop()
+    events = [json.loads(line) for line in (tmp_path / "staff" / "usage.jsonl").open()]
+    assert {e["user"] for e in events} == {"staff-owner"}
+    assert not (tmp_path / "analyst" / "usage.jsonl").exists()
 
 
 def test_unknown_dataset_names_close_ids(server):

@@ -4,11 +4,22 @@
     GET    ask?q=&session=
     GET    context?session=
     DELETE context?session=
-    GET    preview?id=&limit=
+    GET    preview?id=&limit=&where=
 
 Every reply is JSON. A request without a ``session`` gets a new conversation; its id comes
 back in the reply, to send with the follow-ups ("그중 강남구만"). Errors are JSON too
 (``{"message": ...}``), in Korean: 400 for bad input, 403 for data the user may not read.
+
+A preview's ``where`` is a structured filter, JSON: a list of ``[column, op, value]``
+conditions that must all hold (``[["gu", "=", "강남구"], ["year", ">=", 2019]]``; ops:
+``seoul_data.load.FILTER_OPERATORS``); columns are checked against the dataset's schema and
+values bound as parameters. SQL is never taken from a request.
+
+Who reads: in a user's own server, its owner (the groups and name the hub gave the server);
+in the dashboards service, which many people use, the hub user of each request
+(``hub_identity``), so access checks and usage events name that person. Either way the
+library work runs inside ``seoul_data.load.untrusted_input()``: every DuckDB session it
+opens reads only the files it was opened for.
 
 The library work (Korean analysis, ranking, DuckDB reads) runs on one worker thread, so the
 server stays responsive and a conversation is never changed by two requests at once.
@@ -17,9 +28,11 @@ server stays responsive and a conversation is never changed by two requests at o
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
 from concurrent.futures import Executor
+from typing import TYPE_CHECKING
 
 from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
@@ -34,10 +47,15 @@ from extensions.seoul_data_search.sessions import (
     check_session_id,
 )
 
+if TYPE_CHECKING:
+    from seoul_data.access import Reader
+
 MAX_K = 100
 MAX_TEXT_CHARS = 500
 MAX_PREVIEW_ROWS = 50
+MAX_FILTER_CHARS = 2000
 ACCESS_LEVELS = ("public", "internal", "restricted")
+FILTER_EXAMPLE = '[["gu", "=", "강남구"], ["year", ">=", 2019]]'
 
 
 class BadRequest(ValueError):
@@ -50,9 +68,27 @@ class SeoulDataHandler(APIHandler):
     #: the resource name jupyter_server's Authorizer is asked about
     auth_resource = "seoul-data"
 
-    def initialize(self, sessions: SearchSessions, executor: Executor) -> None:
+    def initialize(
+        self, sessions: SearchSessions, executor: Executor, hub_identity: bool = False
+    ) -> None:
         self.sessions = sessions
         self.executor = executor
+        self.hub_identity = hub_identity
+
+    @property
+    def reader(self) -> Reader | None:
+        """Whom the library reads for: the request's hub user (name, groups, admins as
+        ``admin``) when the server serves many users; None in a user's own server, whose
+        environment names its owner. A user model without groups reads public data only."""
+        if not self.hub_identity:
+            return None
+        from seoul_data.access import Reader
+
+        model = getattr(self.current_user, "hub_user", None) or {}
+        name = model.get("name") or self.current_user.username
+        if model.get("kind", "user") != "user":
+            name = f"{model['kind']}:{name}"
+        return Reader.of(name, model.get("groups") or (), admin=bool(model.get("admin")))
 
     @property
     def owner(self) -> str:
@@ -104,8 +140,9 @@ class SeoulDataHandler(APIHandler):
         return self.sessions.open(self.owner, self.session_argument())
 
     async def work(self, function, /, *args, **kwargs):
-        """Run library code on the worker thread; its refusals become 400 and 403."""
-        call = functools.partial(_checked, function, *args, **kwargs)
+        """Run library code on the worker thread, for the request's reader, with locked
+        DuckDB sessions; its refusals become 400 and 403."""
+        call = functools.partial(_checked, self.reader, function, *args, **kwargs)
         try:
             return await asyncio.get_running_loop().run_in_executor(self.executor, call)
         except (BadRequest, UnknownDataset) as e:
@@ -166,12 +203,37 @@ class PreviewHandler(SeoulDataHandler):
         if not dataset_id:
             raise web.HTTPError(400, "미리 볼 데이터의 ID를 적어 주세요 (id=…).")
         limit = self.int_argument("limit", 5, MAX_PREVIEW_ROWS)
-        self.reply(await self.work(preview, dataset_id, limit))
+        where = self.filter_argument()
+        self.reply(await self.work(preview, dataset_id, limit, where))
+
+    def filter_argument(self) -> list | None:
+        """The request's ``where``: a structured filter (JSON), never SQL."""
+        raw = self.get_argument("where", "").strip()
+        if not raw:
+            return None
+        if len(raw) > MAX_FILTER_CHARS:
+            raise web.HTTPError(
+                400, f"필터(where)가 너무 깁니다. {MAX_FILTER_CHARS}자 이하로 적어 주세요."
+            )
+        try:
+            where = json.loads(raw)
+        except ValueError:
+            where = None
+        if not isinstance(where, list):
+            raise web.HTTPError(
+                400,
+                "필터(where)는 [열, 연산자, 값] 조건의 JSON 목록이어야 합니다"
+                f" (예: {FILTER_EXAMPLE}). SQL 문은 받지 않습니다.",
+            )
+        return where
 
 
-def handlers(base_url: str, sessions: SearchSessions, executor: Executor) -> list[tuple]:
-    """The API's routes under ``base_url``."""
-    kwargs = {"sessions": sessions, "executor": executor}
+def handlers(
+    base_url: str, sessions: SearchSessions, executor: Executor, *, hub_identity: bool = False
+) -> list[tuple]:
+    """The API's routes under ``base_url``. hub_identity: read for each request's hub user
+    (a service that many users share), not for whoever runs the server."""
+    kwargs = {"sessions": sessions, "executor": executor, "hub_identity": hub_identity}
     routes = {
         "search": SearchHandler,
         "ask": AskHandler,
@@ -181,12 +243,19 @@ def handlers(base_url: str, sessions: SearchSessions, executor: Executor) -> lis
     return [(url_path_join(base_url, API_PATH, path), cls, kwargs) for path, cls in routes.items()]
 
 
-def _checked(function, /, *args, **kwargs):
-    """``function``'s result; the catalog's refusals (unknown id …) become BadRequest."""
+def _checked(reader: Reader | None, function, /, *args, **kwargs):
+    """``function``'s result, read for ``reader`` (None: whoever runs the server) with
+    locked DuckDB sessions; the catalog's refusals (unknown id …) become BadRequest."""
+    from seoul_data.access import reading_as
     from seoul_data.catalog import CatalogError
+    from seoul_data.load import FilterError, untrusted_input
 
+    identity = contextlib.nullcontext() if reader is None else reading_as(reader)
     try:
-        return function(*args, **kwargs)
+        with identity, untrusted_input():
+            return function(*args, **kwargs)
+    except FilterError as e:
+        raise BadRequest(f"필터(where)를 쓸 수 없습니다: {e}") from None
     except CatalogError as e:
         raise BadRequest(f"요청을 처리할 수 없습니다: {e}") from None
 

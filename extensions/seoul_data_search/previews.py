@@ -19,13 +19,17 @@ def load_code(dataset_id: str) -> str:
     return f'sd.load("{dataset_id}")'
 
 
-def preview(dataset_id: str, limit: int = 5) -> dict:
+def preview(dataset_id: str, limit: int = 5, where: list | None = None) -> dict:
     """The first ``limit`` rows of a dataset as JSON records, with its columns and source.
 
-    Raises UnknownDataset for an unknown id and PermissionError (Korean message) for a
-    dataset the current user may not read. A catalogue-only entry (not loadable) has no
-    rows; ``note`` says where to get it.
+    where: a structured filter (``[[column, op, value], …]``, see ``sd.load``); never SQL.
+    Raises UnknownDataset for an unknown id, PermissionError (Korean message) for a
+    dataset the current user may not read and seoul_data.load.FilterError for a filter
+    that cannot be used. A catalogue-only entry (not loadable) has no rows; ``note`` says
+    where to get it.
     """
+    if where is not None and not isinstance(where, list):
+        raise TypeError("where must be a structured filter (a list of conditions), not SQL")
     import pandas as pd
 
     import seoul_data as sd
@@ -55,10 +59,10 @@ def preview(dataset_id: str, limit: int = 5) -> dict:
     }
     if not info["loadable"]:
         reply["load_code"] = f'sd.describe("{info["id"]}")'
-        where = info["landing_page"] or info["provider"] or info["publisher"]
-        reply["note"] = f"목록 정보만 있는 데이터라 미리보기가 없습니다. 원문: {where}"
+        origin = info["landing_page"] or info["provider"] or info["publisher"]
+        reply["note"] = f"목록 정보만 있는 데이터라 미리보기가 없습니다. 원문: {origin}"
         return reply
-    frame = sd.load(dataset_id, limit=limit)
+    frame = sd.load(dataset_id, limit=limit, where=where)
     titles = {field["name"]: field for field in info["schema"]}
     geometry = next((f for f in info["schema"] if f["type"] == "geometry"), None)
     if geometry is not None and "geometry" in frame.columns:

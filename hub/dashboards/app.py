@@ -14,7 +14,18 @@ What it adds to plain ``voila dashboards/``:
 - Kernels take no code from the browser: only widget (comm) and kernel-info messages pass
   the websocket, so a viewer cannot run code on the service host.
 - Voila's air-gapped template (``seoul``): nothing is fetched from outside.
-- The data search REST API (``seoul-data/api/``), as in every user server.
+- The data search REST API (``seoul-data/api/``), as in every user server, but read for the
+  viewer of each request: their hub name and groups (admins count as ``admin``) decide what
+  they may preview or be answered from, and the usage log names them. A viewer's filters
+  are structured, never SQL, and its DuckDB sessions cannot reach other files.
+
+Who the kernels are. A kernel is started before anyone opens the page (preheated), kept in
+a pool and handed to whichever viewer comes next, so it cannot carry one viewer's identity:
+whatever it read for one person the next one could see. The kernels therefore read as a
+reader of their own, :data:`KERNEL_DATA_GROUPS`, a name that is no platform group: that is
+public and internal data (what every platform user may read), never a restricted dataset.
+The dashboards show public data; someone who needs restricted data opens the same
+notebook in their own server, where their own groups apply.
 """
 
 from __future__ import annotations
@@ -32,6 +43,9 @@ from voila.tornado.handler import TornadoVoilaHandler
 from hub.dashboards.listing import DASHBOARDS
 
 ROOT = Path(__file__).resolve().parents[2]
+#: The data groups (``SEOUL_DATA_GROUPS``) of the service's shared kernels: no platform
+#: group (hub/accounts.py), so they read public and internal data and no restricted dataset.
+KERNEL_DATA_GROUPS = "dashboards-shared-kernel"
 #: Websocket messages a viewer's page may send to its kernel: widgets and kernel info only.
 ALLOWED_MESSAGES = [
     "comm_open",
@@ -103,7 +117,9 @@ class DashboardsApp(Voila):
         from extensions.seoul_data_search.sessions import SearchSessions
 
         executor = ThreadPoolExecutor(1, thread_name_prefix="seoul-data-search")
-        search = search_handlers(self.base_url, SearchSessions(parent=self), executor)
+        search = search_handlers(
+            self.base_url, SearchSessions(parent=self), executor, hub_identity=True
+        )
         # before Voila's catch-all routes
         return search + handlers
 
@@ -141,10 +157,13 @@ def argv(environ: dict[str, str] | None = None) -> list[str]:
 
 
 def main() -> None:
+    from seoul_data.access import GROUPS_VARIABLE
+
     # the air-gapped template and the data the kernels read
     share = str(ROOT / "share" / "jupyter")
     paths = [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p]
     os.environ["JUPYTER_PATH"] = os.pathsep.join([share, *paths])
-    # everyone who gets in is city staff: public and internal data, nothing restricted
-    os.environ.setdefault("SEOUL_DATA_GROUPS", "staff")
+    # the shared kernels read as nobody in particular (see the module's docstring); the
+    # REST API reads as each request's viewer
+    os.environ[GROUPS_VARIABLE] = KERNEL_DATA_GROUPS
     DashboardsApp.launch_instance(argv=argv())
