@@ -14,7 +14,7 @@ from hub.dashboards.listing import DASHBOARDS
 from hub.dask_gateway.limits import GATEWAY_GROUPS
 from hub.default_policy import default_policy
 from hub.entrances import DASHBOARD_GROUPS, entrances
-from hub.network import prepare_host
+from hub.network import hub_address, prepare_host, service_address
 from hub.quota_store import QuotaStore
 from hub.settings import HubSettings, SettingsError
 from hub.state_files import private_dir, read_or_create_secret
@@ -22,6 +22,7 @@ from seoul_data.data_permissions import enforce
 
 TEMPLATES = Path(__file__).parent / "templates"
 GATEWAY_CONFIG = Path(__file__).parent / "dask_gateway" / "gateway_config.py"
+GATEWAY_PREFIX = "/services/dask-gateway"
 HOME = "/home/jovyan"
 DATA_MOUNT = "/srv/data"
 
@@ -50,22 +51,7 @@ def services(settings: HubSettings, policy: dict) -> list[dict]:
                 "SDH_QUOTA_CHECK_SECONDS": str(settings.quota_check_seconds),
             },
         },
-        {
-            "name": "dashboards",
-            "url": f"http://127.0.0.1:{settings.dashboards_port}",
-            "command": [*WITH_PARENT, sys.executable, "-m", "hub.dashboards"],
-            "oauth_no_confirm": True,
-            "environment": {
-                "SEOUL_DATA_DIR": str(settings.data_dir),
-                "SEOUL_USAGE_LOG": str(settings.state_dir / "dashboards-usage.jsonl"),
-                "SDH_DASHBOARDS_POOL": str(settings.dashboards_pool),
-                "SDH_DASHBOARDS_MAX_KERNELS": str(settings.dashboards_max_kernels),
-                "SDH_DASHBOARDS_IDLE": str(settings.dashboards_idle),
-                # the service's kernels share the hub host: one CPU per training (AI 분석)
-                "SEOUL_AI_MAX_CPUS": "1",
-                **settings.map_environment,
-            },
-        },
+        dashboards_service(settings),
         *gateway_service(settings),
         {
             "name": "idle-culler",
@@ -81,25 +67,58 @@ def services(settings: HubSettings, policy: dict) -> list[dict]:
     ]
 
 
-def gateway_service(settings: HubSettings) -> list[dict]:
-    """Dask Gateway, on the host network only (development).
+def dashboards_service(settings: HubSettings) -> dict:
+    """The dashboards service (Voila). On an isolated platform it runs in a hardened
+    container on the hub network (hub/dashboards/container.py); on the development host
+    network, as a process on the host."""
+    environment = {
+        "SEOUL_DATA_DIR": str(settings.data_dir),
+        "SEOUL_USAGE_LOG": str(settings.state_dir / "dashboards" / "usage.jsonl"),
+        "SDH_DASHBOARDS_POOL": str(settings.dashboards_pool),
+        "SDH_DASHBOARDS_MAX_KERNELS": str(settings.dashboards_max_kernels),
+        "SDH_DASHBOARDS_IDLE": str(settings.dashboards_idle),
+        # the service's kernels share one host: one CPU per training (AI 분석)
+        "SEOUL_AI_MAX_CPUS": "1",
+        **settings.map_environment,
+    }
+    if settings.network == "host":
+        address, module = "127.0.0.1", "hub.dashboards"
+    else:
+        address, module = service_address(settings), "hub.dashboards.container"
+        environment.update(settings.environment())
+    return {
+        "name": "dashboards",
+        "url": f"http://{address}:{settings.dashboards_port}",
+        "command": [*WITH_PARENT, sys.executable, "-m", module],
+        "oauth_no_confirm": True,
+        "environment": environment,
+    }
 
-    Its local backend runs schedulers and workers as the hub's own account, on the host: an
-    isolated platform must not offer that to strangers, and its containers could not reach
-    the gateway anyway. Until a container backend exists it is off there."""
-    if settings.network != "host":
-        return []
+
+def gateway_service(settings: HubSettings) -> list[dict]:
+    """Dask Gateway (hub/dask_gateway/gateway_config.py).
+
+    On an isolated platform its schedulers and workers are hardened containers of their
+    user, on the user's network, and its two proxies listen on the hub's address, which user
+    networks reach (the firewall lets those ports through: hub/network.py). On the
+    development host network they are processes of the hub's own account, on 127.0.0.1."""
+    address = hub_address(settings)
     return [{
         "name": "dask-gateway",
-        "url": f"http://127.0.0.1:{settings.gateway_port}",
+        "url": f"http://{address}:{settings.gateway_port}",
         "command": [*WITH_PARENT, sys.executable, "-m", "dask_gateway_server",
                     "-f", str(GATEWAY_CONFIG)],
         "environment": {
-            "SDH_GATEWAY_ADDRESS": f"127.0.0.1:{settings.gateway_port}",
-            "SDH_GATEWAY_TCP_ADDRESS": f"127.0.0.1:{settings.gateway_proxy_port}",
+            "SDH_GATEWAY_ADDRESS": f"{address}:{settings.gateway_port}",
+            "SDH_GATEWAY_TCP_ADDRESS": f"{address}:{settings.gateway_proxy_port}",
             "SDH_GATEWAY_CLUSTERS": str(settings.state_dir / "dask-clusters"),
             "SDH_QUOTA_DB": str(settings.quota_db),
             "SEOUL_DATA_DIR": str(settings.data_dir),
+            "SDH_NETWORK": settings.network,
+            "SDH_NETWORK_POOL": settings.network_pool,
+            "SDH_DOCKER_HOST": settings.docker_host,
+            "SDH_IMAGE": settings.image,
+            "SDH_CONTAINER_PREFIX": settings.container_prefix,
         },
     }]  # fmt: skip
 
@@ -125,6 +144,14 @@ def configure(c, settings: HubSettings) -> None:
     enforce_data_views(settings)
 
     c.JupyterHub.bind_url = settings.bind_url
+    if settings.subdomain_host:
+        # user servers and services on hosts of their own (the proxy routes by host): what
+        # a user serves cannot script the hub, and the hub's login cookie (host-only) is
+        # not sent to them
+        c.JupyterHub.subdomain_host = settings.subdomain_host
+        # __Host- cookies cannot be set by a subdomain (no cookie tossing); they must be
+        # Secure, so only over https
+        c.JupyterHub.cookie_host_prefix_enabled = settings.subdomain_host.startswith("https:")
     # 127.0.0.1, or the host's address on the hub network: where user containers reach
     # the hub API and nothing else (hub/network.py)
     c.JupyterHub.hub_ip = hub_ip
@@ -158,7 +185,8 @@ def configure(c, settings: HubSettings) -> None:
         {"name": "idle-culler", "services": ["idle-culler"],
          "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"]},
     ]  # fmt: skip
-    if gateway_service(settings):
+    gateway = next((s for s in c.JupyterHub.services if s["name"] == "dask-gateway"), None)
+    if gateway:
         c.JupyterHub.load_roles.append({
             "name": "dask-gateway-users", "groups": list(GATEWAY_GROUPS),
             "scopes": ["access:services!service=dask-gateway"],
@@ -183,12 +211,16 @@ def configure(c, settings: HubSettings) -> None:
     # may reach it if its user may (the hub grants only the scopes its owner holds)
     c.Spawner.server_token_scopes = ["users:activity!user", "access:servers!server"]
     c.Spawner.environment = dict(settings.map_environment)
-    if gateway_service(settings):
+    if gateway:
         c.Spawner.server_token_scopes.append("access:services!service=dask-gateway")
-        # dask_gateway.Gateway() in a notebook finds the gateway without arguments
+        # dask_gateway.Gateway() in a notebook finds the gateway without arguments: its own
+        # proxies, where a user container reaches them; links for the browser (dashboards)
+        # go through the hub's public URL
+        listen = gateway["environment"]
         c.Spawner.environment.update({
-            "DASK_GATEWAY__ADDRESS": f"{settings.bind_url}/services/dask-gateway",
-            "DASK_GATEWAY__PROXY_ADDRESS": f"gateway://127.0.0.1:{settings.gateway_proxy_port}",
+            "DASK_GATEWAY__ADDRESS": f"http://{listen['SDH_GATEWAY_ADDRESS']}{GATEWAY_PREFIX}",
+            "DASK_GATEWAY__PUBLIC_ADDRESS": f"{settings.bind_url}{GATEWAY_PREFIX}",
+            "DASK_GATEWAY__PROXY_ADDRESS": f"gateway://{listen['SDH_GATEWAY_TCP_ADDRESS']}",
             "DASK_GATEWAY__AUTH__TYPE": "jupyterhub",
         })  # fmt: skip
     c.DockerSpawner.client_kwargs = {"base_url": settings.docker_host}

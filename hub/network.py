@@ -2,7 +2,7 @@
 
 In the ``isolated`` network mode (the default) every user gets a bridge network of their own,
 ``<prefix>-net-<user>``, made on their first spawn and kept for the next ones. Their server
-(and, later, their Dask scheduler and workers) is the only thing on it, so one user's
+and their Dask schedulers and workers are the only things on it, so one user's
 containers cannot reach another's: the engine runs without IP forwarding, and the host
 never routes between its bridges. The hub listens on the address the host has on one more
 bridge, ``<prefix>-hub``, which holds no container: every user network reaches that address
@@ -11,8 +11,9 @@ it or squat its port.
 
 Containers could still reach anything the host serves on all addresses (``0.0.0.0``), so
 the host firewall (iptables, chain ``SDH-ISOLATION``) lets traffic that comes in from a
-platform bridge reach the hub's port and nothing else of the host. The proxy, its API and
-the services listen on 127.0.0.1, which containers cannot reach at all.
+platform bridge reach the hub's port, and Dask Gateway's two proxy ports on the hub's
+address, and nothing else of the host. The proxy, its API and the other services listen on
+127.0.0.1, which containers cannot reach at all.
 
 Bridges are named ``sdhb`` + a hash of the network name (an interface name has at most 15
 characters), so one firewall rule (``-i sdhb+``) covers every platform network.
@@ -116,8 +117,10 @@ def _forget_address(address: str) -> None:
             _iptables("-D", *parts[1:], check=False)
 
 
-def install_firewall(hub_ip: str, hub_port: int) -> None:
+def install_firewall(hub_ip: str, hub_port: int, more_ports: tuple[int, ...] = ()) -> None:
     """Let platform bridges reach the hub's port and nothing else of the host (idempotent).
+
+    more_ports: other ports of ``hub_ip`` they may reach (Dask Gateway's proxies).
 
     Raises NetworkError when iptables is missing or refuses (not root): an isolated
     platform does not start without it."""
@@ -129,7 +132,10 @@ def install_firewall(hub_ip: str, hub_port: int) -> None:
     _iptables("-N", FIREWALL_CHAIN, check=False)
     rules = [
         ("-m", "conntrack", "--ctstate", "ESTABLISHED,RELATED", "-j", "ACCEPT"),
-        ("-d", hub_ip, "-p", "tcp", "--dport", str(hub_port), "-j", "ACCEPT"),
+        *(
+            ("-d", hub_ip, "-p", "tcp", "--dport", str(port), "-j", "ACCEPT")
+            for port in (hub_port, *more_ports)
+        ),
     ]
     for rule in rules:
         if not _has_rule(FIREWALL_CHAIN, rule):
@@ -198,9 +204,17 @@ def hub_address(settings) -> str:
         client.close()
 
 
+def service_address(settings) -> str:
+    """The fixed address of the platform's service container on the hub network (the
+    dashboards service): the host after the hub's own."""
+    return str(ipaddress.ip_address(hub_address(settings)) + 1)
+
+
 def prepare_host(settings) -> str:
     """The hub network and the host firewall for ``settings``; return the hub's address."""
     address = hub_address(settings)
     if settings.network != "host":
-        install_firewall(address, settings.hub_port)
+        # the hub API, and Dask Gateway's HTTP and TLS proxies (hub/dask_gateway/)
+        install_firewall(address, settings.hub_port,
+                         (settings.gateway_port, settings.gateway_proxy_port))  # fmt: skip
     return address

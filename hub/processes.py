@@ -33,6 +33,9 @@ class ProcessError(RuntimeError):
 def proxy_command(settings: HubSettings, hub_url: str) -> list[str]:
     """The configurable-http-proxy command line for these settings (the hub at ``hub_url``)."""
     url = urlparse(settings.bind_url)
+    # with subdomains the hub's routes name a host (alice.hub.example/user/alice/), as
+    # JupyterHub's own proxy class starts it when subdomain_host is set
+    host_routing = ["--host-routing"] if settings.subdomain_host else []
     return [
         _find_proxy(),
         "--ip", url.hostname or "127.0.0.1",
@@ -42,6 +45,7 @@ def proxy_command(settings: HubSettings, hub_url: str) -> list[str]:
         "--default-target", hub_url,
         "--error-target", f"{hub_url}/hub/error",
         "--log-level", "warn",
+        *host_routing,
     ]  # fmt: skip
 
 
@@ -49,6 +53,7 @@ def start_proxy(settings: HubSettings, *, timeout: float = 30) -> int:
     """Start the proxy unless it runs already; return its pid."""
     pid = running_pid(settings, "proxy")
     if pid:
+        _check_routing(settings, pid)
         return pid
     private_dir(settings.state_dir)
     url = urlparse(settings.bind_url)
@@ -72,7 +77,7 @@ def start_hub(settings: HubSettings, *, timeout: float = 90) -> int:
     _check_free(address, settings.hub_port, "the hub (SDH_HUB_PORT)")
     for name in ("quota_port", "dashboards_port", "gateway_port", "gateway_proxy_port"):
         _check_free("127.0.0.1", getattr(settings, name), f"a service (SDH_{name.upper()})")
-    env = {**os.environ, **settings_environment(settings)}
+    env = {**os.environ, **settings.environment()}
     command = [sys.executable, "-m", "jupyterhub", "-f", str(CONFIG_FILE)]
     pid = _spawn(settings, "hub", command, env)
     _wait_for(settings, "hub", f"http://{address}:{settings.hub_port}/hub/health", pid, timeout)
@@ -108,9 +113,20 @@ def log_file(settings: HubSettings, name: str) -> Path:
     return settings.state_dir / "logs" / f"{name}.log"
 
 
-def settings_environment(settings: HubSettings) -> dict[str, str]:
-    """The ``SDH_*`` variables that reproduce ``settings`` in a child process."""
-    return {f"SDH_{key.upper()}": str(value) for key, value in settings.__dict__.items()}
+def _check_routing(settings: HubSettings, pid: int) -> None:
+    """Refuse a running proxy that routes by path while the hub's routes name hosts (or the
+    reverse): SDH_SUBDOMAIN_HOST changed since it started, and every server would be lost."""
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return
+    by_host = b"--host-routing" in command
+    if by_host != bool(settings.subdomain_host):
+        raise ProcessError(
+            f"the running proxy (pid {pid}) routes by {'host' if by_host else 'path'}, but"
+            f" SDH_SUBDOMAIN_HOST={settings.subdomain_host!r} needs the other; stop it"
+            " (`seoul-hub down`) and start again"
+        )
 
 
 def _check_free(address: str, port: int, what: str, wait: float = 10) -> None:

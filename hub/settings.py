@@ -19,6 +19,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 _MEMORY = re.compile(r"^\d+(\.\d+)?[KMGT]?$", re.IGNORECASE)
 _PREFIX = re.compile(r"^[a-z][a-z0-9-]{1,20}$")
+_DNS_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$", re.IGNORECASE)
 NETWORK_MODES = ("isolated", "host")
 
 
@@ -36,6 +37,11 @@ class HubSettings:
     data_dir: Path = REPO_ROOT / "var" / "data"
     #: Public URL of the proxy.
     bind_url: str = "http://127.0.0.1:8000"
+    #: ``https://hub.example.org``: each user's server (and each service) on a host of its
+    #: own, ``<name>.hub.example.org``, so what a user serves never runs with the hub's
+    #: origin. Needs wildcard DNS (and, with https, a wildcard certificate). Empty: one
+    #: origin for everything, user content confined by CSP sandboxes only.
+    subdomain_host: str = ""
     hub_port: int = 8081
     proxy_api_port: int = 8001
     #: Loopback port of the quota admin service (/services/quota/).
@@ -52,6 +58,8 @@ class HubSettings:
     dashboards_pool: int = 1
     dashboards_max_kernels: int = 20
     dashboards_idle: int = 900
+    #: Memory of the dashboards service's container (its kernels together), isolated network.
+    dashboards_mem_limit: str = "4G"
     #: How often the quota service stops servers past their profile's maximum run time.
     quota_check_seconds: int = 60
     #: SQLAlchemy URL of the hub database; empty means SQLite in ``state_dir``.
@@ -102,6 +110,8 @@ class HubSettings:
     def validate(self) -> None:
         if urlparse(self.bind_url).scheme not in ("http", "https"):
             raise SettingsError(f"SDH_BIND_URL={self.bind_url!r} must start with http(s)://")
+        if self.subdomain_host:
+            _check_subdomain_host(self.subdomain_host, self.bind_url)
         ports = ("hub_port", "proxy_api_port", "quota_port", "dashboards_port", "gateway_port",
                  "gateway_proxy_port")  # fmt: skip
         for name in ports:
@@ -110,6 +120,10 @@ class HubSettings:
                 raise SettingsError(f"SDH_{name.upper()}={port} is not a port number")
         if not _MEMORY.match(self.mem_limit):
             raise SettingsError(f"SDH_MEM_LIMIT={self.mem_limit!r}: use e.g. 512M or 2G")
+        if not _MEMORY.match(self.dashboards_mem_limit):
+            raise SettingsError(
+                f"SDH_DASHBOARDS_MEM_LIMIT={self.dashboards_mem_limit!r}: use e.g. 4G"
+            )
         if self.dashboards_pool < 0 or self.dashboards_max_kernels < 1:
             raise SettingsError(
                 "SDH_DASHBOARDS_POOL must be ≥ 0 and SDH_DASHBOARDS_MAX_KERNELS ≥ 1"
@@ -143,6 +157,10 @@ class HubSettings:
                 f"SDH_CONTAINER_PREFIX={self.container_prefix!r}: lower-case letters, digits, '-'"
             )
 
+    def environment(self) -> dict[str, str]:
+        """The ``SDH_*`` variables that reproduce these settings in a child process."""
+        return {f"SDH_{key.upper()}": str(value) for key, value in self.__dict__.items()}
+
     @property
     def map_environment(self) -> dict[str, str]:
         """What sd.maps reads to draw on the tile server (empty when there is none)."""
@@ -166,6 +184,41 @@ class HubSettings:
     @property
     def proxy_api_url(self) -> str:
         return f"http://127.0.0.1:{self.proxy_api_port}"
+
+
+def _check_subdomain_host(subdomain_host: str, bind_url: str) -> None:
+    """Refuse a subdomain host that users' hosts cannot be made under, or that browsers
+    would not reach the proxy at."""
+    name = f"SDH_SUBDOMAIN_HOST={subdomain_host!r}"
+    url, bind = urlparse(subdomain_host), urlparse(bind_url)
+    extra = "@" in url.netloc or any((url.path, url.params, url.query, url.fragment))
+    if url.scheme not in ("http", "https") or extra:
+        raise SettingsError(f"{name}: http(s)://host[:port] and nothing more")
+    host = url.hostname or ""
+    if _is_ip(host) or len(host) > 200 or not all(map(_DNS_LABEL.match, host.split("."))):
+        raise SettingsError(f"{name}: a DNS name (users get <name>.{host}), not an IP address")
+    try:
+        port, bind_port = _port(url), _port(bind)
+    except ValueError:
+        raise SettingsError(f"{name}: the port is not a port number") from None
+    # the browser reaches the proxy itself, or TLS ends in front of it
+    if url.scheme == bind.scheme and port != bind_port:
+        raise SettingsError(f"{name}: port {port}, but SDH_BIND_URL listens on {bind_port}")
+    if url.scheme == "http" and bind.scheme == "https":
+        raise SettingsError(f"{name}: http, but SDH_BIND_URL is https")
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _port(url) -> int:
+    """The port of a parsed http(s) URL, the scheme's default when it names none."""
+    return url.port or (443 if url.scheme == "https" else 80)
 
 
 def _convert(raw: str, default):

@@ -88,6 +88,20 @@ def check_access(dataset: Dataset) -> None:
         )
 
 
+def check_readable(dataset: Dataset, path: str | Path) -> None:
+    """Raise PermissionError (Korean) when this server's data view does not hold the file.
+
+    On the platform a file is readable only through the data views a server was started
+    with (seoul_data/data_permissions.py): a dataset opened to the user after the start
+    needs a new start, and the shared dashboards service holds no restricted dataset."""
+    if not os.access(path, os.R_OK):
+        raise PermissionError(
+            f"'{dataset.title}' ({dataset.id})의 파일이 이 서버의 데이터 보기에 없습니다."
+            " 권한이 최근에 바뀌었다면 서버를 다시 시작하세요. 대시보드 서비스는 제한 데이터를"
+            " 열지 않으니, 권한이 있다면 내 JupyterLab에서 여세요."
+        )
+
+
 def usage_log_path() -> Path:
     """Where usage events go: ``SEOUL_USAGE_LOG`` or the user's state directory."""
     configured = os.environ.get(USAGE_LOG_VARIABLE)

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from seoul_data.access import check_access, log_usage
+from seoul_data.access import check_access, check_readable, log_usage
 from seoul_data.catalog import Catalog, CatalogError, Dataset, Field
 from seoul_data.catalog.store import SUMMARY_COLUMNS
 from seoul_data.paths import data_dir
@@ -122,6 +122,7 @@ def load(
     dataset = store.get(dataset_id)
     check_access(dataset)
     path = str(store.data_dir / store.current(dataset_id, version).path)
+    check_readable(dataset, path)
     query, params = _select(dataset, path, columns, where, gu, years, limit)
     locked = _locked.get()
     con = locked_duckdb([path]) if locked else _duckdb()
@@ -153,6 +154,8 @@ def sql(query: str) -> pd.DataFrame:
             version = store.current(dataset.id)
         except (CatalogError, PermissionError):
             continue
+        if not os.access(store.data_dir / version.path, os.R_OK):
+            continue  # outside this server's data view
         view = dataset.id.replace(".", "_").replace("-", "_")
         paths.append(str(store.data_dir / version.path))
         path = paths[-1].replace("'", "''")

@@ -138,7 +138,7 @@ def argv(environ: dict[str, str] | None = None) -> list[str]:
     return [
         str(Path(env.get("SDH_DASHBOARDS_DIR", str(DASHBOARDS)))),
         "--no-browser",
-        "--Voila.ip=127.0.0.1",
+        f"--Voila.ip={env.get('SDH_DASHBOARDS_IP', '127.0.0.1')}",
         f"--Voila.port={port}",
         "--Voila.port_retries=0",
         f"--Voila.base_url={prefix}",
