@@ -52,9 +52,11 @@ def _down(settings: HubSettings, args) -> None:
             print(f"stopped {name}")
     if args.servers:
         from hub.containers import remove_by_prefix
+        from hub.homes import unmount_all
 
         for name in remove_by_prefix(settings.docker_host, settings.container_prefix):
             print(f"removed container {name}")
+        unmount_all(settings.homes_dir)  # the images stay: the homes are the users' work
 
 
 def _restart_hub(settings: HubSettings, args) -> None:

@@ -233,12 +233,14 @@ def configure(c, settings: HubSettings) -> None:
     c.SeoulDockerSpawner.network_pool = settings.network_pool
     c.DockerSpawner.notebook_dir = HOME
     c.SeoulDockerSpawner.data_dir = str(settings.data_dir)
+    c.SeoulDockerSpawner.homes_dir = str(settings.homes_dir)
     c.SeoulDockerSpawner.quota_db = str(settings.quota_db)
     c.SeoulDockerSpawner.default_policy = policy
     c.SeoulDockerSpawner.data_mount = DATA_MOUNT
     c.DockerSpawner.volumes = {
-        # named volume: survives container removal, hub restarts and image upgrades
-        f"{settings.container_prefix}-home-{{username}}": HOME,
+        # a file system of its own (hub/homes.py): survives container removal, hub restarts
+        # and image upgrades, and a full home stops its own user only
+        str(settings.homes_dir / "mnt" / "{username}"): HOME,
         str(settings.data_dir): {"bind": DATA_MOUNT, "mode": "ro"},
         # the dashboards service's notebooks, to open with Voila in JupyterLab or to copy
         str(DASHBOARDS): {"bind": f"{HOME}/dashboards", "mode": "ro"},

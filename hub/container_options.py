@@ -23,6 +23,10 @@ import docker.types
 USER_LABEL = "org.seoul-data-hub.user"
 PROFILE_LABEL = "org.seoul-data-hub.profile"
 GPUS_LABEL = "org.seoul-data-hub.gpus"
+#: On a Dask scheduler's or worker's container (hub/dask_gateway/docker_backend.py): its
+#: cluster and its role. A container with it is not the user's server.
+DASK_CLUSTER_LABEL = "org.seoul-data-hub.dask-cluster"
+DASK_ROLE_LABEL = "org.seoul-data-hub.dask-role"
 
 
 @dataclass(frozen=True)

@@ -68,6 +68,9 @@ class Profile:
     pids: int = 1024
     #: Open files per process.
     open_files: int = 4096
+    #: Size of the user's home (its own file system, hub/homes.py); the largest profile a
+    #: user starts with sets it, and it never shrinks.
+    home: int = 10 * 2**30
 
 
 @dataclass(frozen=True)
@@ -102,7 +105,8 @@ class Policy:
         """The JSON-able document :func:`parse_policy` reads back."""
         return {
             "profiles": [
-                {**asdict(p), "mem": format_memory(p.mem)} for p in self.profiles.values()
+                {**asdict(p), "mem": format_memory(p.mem), "home": format_memory(p.home)}
+                for p in self.profiles.values()
             ],
             "grants": {group: list(slugs) for group, slugs in self.grants.items()},
             "users": {user: list(slugs) for user, slugs in self.users.items()},
@@ -185,6 +189,7 @@ def _profile(raw: dict, path: str, host: Host) -> Profile:
         max_age=_integer(raw.get("max_age", 0), f"{path}.max_age"),
         pids=_bounded(raw.get("pids", 1024), f"{path}.pids", 64, 65536),
         open_files=_bounded(raw.get("open_files", 4096), f"{path}.open_files", 256, 1048576),
+        home=_home(raw.get("home", "10G"), f"{path}.home"),
     )
 
 
@@ -221,6 +226,13 @@ def _integer(value, path: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise PolicyError(path, f"{value!r} must be a whole number ≥ 0")
     return value
+
+
+def _home(value, path: str) -> int:
+    size = parse_memory(value, path)
+    if size < 64 * 2**20:
+        raise PolicyError(path, f"{format_memory(size)} is too small for a home (64M at least)")
+    return size
 
 
 def _bounded(value, path: str, low: int, high: int) -> int:

@@ -35,6 +35,10 @@ class HubSettings:
     state_dir: Path = REPO_ROOT / "var" / "state"
     #: Platform data, mounted read-only at /srv/data in every user container.
     data_dir: Path = REPO_ROOT / "var" / "data"
+    #: Users' homes: an ext4 image each, loop-mounted under ``mnt/`` (hub/homes.py).
+    homes_dir: Path = REPO_ROOT / "var" / "homes"
+    #: Size of a home in the default policy's profiles (administrators change it per profile).
+    home_size: str = "10G"
     #: Public URL of the proxy.
     bind_url: str = "http://127.0.0.1:8000"
     #: ``https://hub.example.org``: each user's server (and each service) on a host of its
@@ -120,6 +124,8 @@ class HubSettings:
                 raise SettingsError(f"SDH_{name.upper()}={port} is not a port number")
         if not _MEMORY.match(self.mem_limit):
             raise SettingsError(f"SDH_MEM_LIMIT={self.mem_limit!r}: use e.g. 512M or 2G")
+        if not _MEMORY.match(self.home_size):
+            raise SettingsError(f"SDH_HOME_SIZE={self.home_size!r}: use e.g. 10G")
         if not _MEMORY.match(self.dashboards_mem_limit):
             raise SettingsError(
                 f"SDH_DASHBOARDS_MEM_LIMIT={self.dashboards_mem_limit!r}: use e.g. 4G"

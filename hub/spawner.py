@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from pathlib import Path
 
 import docker.errors
 import docker.types
@@ -39,12 +40,14 @@ from jupyterhub.utils import random_port, url_path_join, wait_for_http_server
 from traitlets import Bool, Dict, Integer, Unicode, default
 
 from hub.container_options import (
+    DASK_CLUSTER_LABEL,
     GPUS_LABEL,
     PROFILE_LABEL,
     USER_LABEL,
     ContainerFacts,
     container_options,
 )
+from hub.homes import ensure_home, unmount
 from hub.network import ensure_network, user_network
 from hub.profiles_form import render_form
 from hub.quota_policy import Policy, Profile
@@ -108,6 +111,18 @@ class SeoulDockerSpawner(DockerSpawner):
     open_files_limit = Integer(4096, config=True, help="Open files per process, likewise.")
     tmp_size = Unicode(
         "1g", config=True, help="Size of the server's /tmp (tmpfs, counted in its memory)."
+    )
+    homes_dir = Unicode(
+        "",
+        config=True,
+        help="""Host folder of the users' homes: an ext4 image each, loop-mounted under
+        ``mnt/<user>`` and bound at the notebook directory (hub/homes.py), so a full home
+        stops its own user only. Empty: the configured ``volumes`` hold the home.
+        Example: ``c.SeoulDockerSpawner.homes_dir = "/srv/seoul-data-hub/homes"``.
+        """,
+    )
+    home_size = Integer(
+        10 * 2**30, config=True, help="Home size in bytes when no quota profile says."
     )
 
     data_mount = Unicode("/srv/data", config=True, help="Where the data directory is mounted.")
@@ -244,6 +259,8 @@ class SeoulDockerSpawner(DockerSpawner):
             labels = container["Labels"]
             if not container["Names"][0].lstrip("/").startswith(f"{self.prefix}-"):
                 continue
+            if DASK_CLUSTER_LABEL in labels:
+                continue  # the user's Dask scheduler or worker, not their server
             details = self.client.inspect_container(container["Id"])["HostConfig"]
             period = details.get("CpuPeriod") or 100_000
             found[labels[USER_LABEL]] = {
@@ -304,6 +321,14 @@ class SeoulDockerSpawner(DockerSpawner):
         finally:
             self.cpu_limit = cpu_limit
 
+    def _legacy_home(self) -> Path | None:
+        """The named volume an earlier version kept this user's home in, if any."""
+        try:
+            volume = self.client.inspect_volume(f"{self.prefix}-home-{self.escaped_name}")
+        except docker.errors.NotFound:
+            return None
+        return Path(volume["Mountpoint"])
+
     def _container_facts(self) -> ContainerFacts:
         """What decides this start's container options (blocking: catalog, network)."""
         configured = self.__dict__.setdefault(
@@ -311,6 +336,9 @@ class SeoulDockerSpawner(DockerSpawner):
         )
         if not self.uses_host_network:
             ensure_network(self.client, self.network_name, self.network_pool, prefix=self.prefix)
+        if self.homes_dir:
+            size = self.profile.home if self.profile else self.home_size
+            ensure_home(self.homes_dir, self.escaped_name, size, legacy=self._legacy_home())
         gids = self.data_gids()
         self.log.info("%s's server: %d data view(s)", self.user.name, len(gids))
         profile = self.profile
@@ -346,6 +374,10 @@ class SeoulDockerSpawner(DockerSpawner):
     async def stop(self, now=False):
         try:
             await super().stop(now=now)
+            if self.homes_dir:  # the container is gone: its home's loop device is free
+                await asyncio.wrap_future(
+                    self.executor.submit(unmount, self.homes_dir, self.escaped_name)
+                )
         finally:
             if self.quota_db:
                 self.quota_store().close_sessions(self.user.name)

@@ -21,6 +21,7 @@ import websocket
 from hub import processes
 from hub.accounts import AccountStore
 from hub.containers import containers_with_prefix, remove_by_prefix
+from hub.homes import unmount_all
 from hub.network import remove_networks
 from hub.settings import HubSettings
 
@@ -42,6 +43,7 @@ def hub_settings_for(tmp: Path, **overrides) -> HubSettings:
     settings = HubSettings(
         state_dir=tmp / "state",
         data_dir=data,
+        homes_dir=tmp / "homes",
         bind_url=f"http://127.0.0.1:{free_port()}",
         hub_port=free_port(),
         proxy_api_port=free_port(),
@@ -165,13 +167,17 @@ class RunningHub:
         return processes.log_file(self.settings, "hub").read_text(errors="replace")
 
     def clean_up(self, *, show_logs: bool) -> None:
-        """Stop everything; remove this hub's containers and home volumes (logs on failure)."""
+        """Stop everything; remove this hub's containers, homes and networks (logs on
+        failure)."""
         self.stop()
         if show_logs:
             print("--- hub log ---")
             print(self.hub_log()[-20000:])
-        if not _engine_reachable(self.settings.docker_host):
-            return
+        if _engine_reachable(self.settings.docker_host):
+            self._remove_containers(show_logs)
+        unmount_all(self.settings.homes_dir)
+
+    def _remove_containers(self, show_logs: bool) -> None:
         if show_logs:
             for container in self.containers():
                 print(f"--- container {container.name} ---")

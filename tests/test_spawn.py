@@ -89,9 +89,9 @@ def test_code_runs_in_own_container_with_limits_and_mounts(running_hub, servers)
         assert attrs["HostConfig"]["CpuQuota"] == 100_000
         assert attrs["HostConfig"]["CpuPeriod"] == 100_000
         mounts = {m["Destination"]: m for m in attrs["Mounts"]}
-        home = mounts["/home/jovyan"]
-        assert home["Type"] == "volume"
-        assert home["Name"] == f"{running_hub.settings.container_prefix}-home-{name}"
+        home = mounts["/home/jovyan"]  # a file system of its own (hub/homes.py)
+        assert home["Type"] == "bind" and home["RW"] is True
+        assert home["Source"] == str(running_hub.settings.homes_dir / "mnt" / name)
         data = mounts["/srv/data"]
         assert data["Type"] == "bind" and data["RW"] is False
         assert data["Source"] == str(running_hub.settings.data_dir)

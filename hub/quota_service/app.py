@@ -24,6 +24,7 @@ from jupyterhub.utils import url_path_join
 from tornado import ioloop, web
 from tornado.httpclient import AsyncHTTPClient
 
+from hub.container_options import DASK_CLUSTER_LABEL
 from hub.profiles_form import profile_summary
 from hub.quota_policy import PolicyError
 from hub.quota_store import QuotaStore
@@ -159,6 +160,8 @@ def _live_usage(docker_host: str, prefix: str) -> dict[str, dict]:
     for container in containers:
         if not container.name.startswith(f"{prefix}-"):
             continue
+        if DASK_CLUSTER_LABEL in container.labels:
+            continue  # a Dask scheduler or worker, not the user's server
         stats = container.stats(stream=False)
         cpu, pre = stats["cpu_stats"], stats["precpu_stats"]
         used = cpu["cpu_usage"]["total_usage"] - pre.get("cpu_usage", {}).get("total_usage", 0)
