@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Start, stop or check the platform's own Docker engine.
 #
-# Loopback only: no bridge, no iptables, no IP forwarding; user containers use the host
-# network (DESIGN.md). Its socket, data root and pid file are its own, so it runs beside a
-# system Docker without touching it. Images and volumes persist in the data root.
+# No default bridge, no iptables rules of its own, no IP forwarding: user containers run on
+# the platform's own bridge networks, which the hub makes and firewalls (hub/network.py).
+# Its socket, data root and pid file are its own, so it runs beside a system Docker without
+# touching it. Images and volumes persist in the data root.
 set -euo pipefail
 
 SOCKET_DIR=${SDH_ENGINE_DIR:-/run/sdh-docker}

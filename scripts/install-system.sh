@@ -12,6 +12,9 @@ want_package() {
 
 want_command dockerd docker.io        # the Docker engine (with containerd, runc, docker-init)
 want_command debootstrap debootstrap  # the local base image: no registry is reachable
+want_command iptables iptables        # the host firewall of the isolated network (hub/network.py)
+want_command mkfs.ext4 e2fsprogs      # users' homes: an ext4 image each (hub/homes.py)
+want_command losetup mount
 want_command node nodejs              # configurable-http-proxy
 want_command npm npm
 want_command chromium chromium        # headless browser for the page tests
