@@ -25,7 +25,7 @@ import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
-from seoul_data.catalog import Catalog, Dataset
+from seoul_data.catalog import Catalog, CatalogError, Dataset
 from seoul_data.catalog.store import CATALOG_FILE
 
 #: Gids are handed out from here on, one per access key; far above the host's own groups.
@@ -82,7 +82,14 @@ def enforce(data_dir: str | Path) -> None:
     re-classifications keep the files right (:func:`apply`)."""
     data_dir = Path(data_dir)
     catalog = Catalog(data_dir)
-    datasets = {d.id: d for d in catalog.find()}
+    # only what has files (the catalogue's tens of thousands of links have none)
+    held = [p.name for p in (data_dir / "datasets").glob("*")] + list(LIVING_STORES.values())
+    datasets = {}
+    for dataset_id in held:
+        try:
+            datasets[dataset_id] = catalog.get(dataset_id)
+        except CatalogError:
+            continue
     with catalog.transaction() as db:
         gids = _gids(db, ["public", "internal", *map(access_key, datasets.values())])
     public = gids["public"]
