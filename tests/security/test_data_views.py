@@ -95,6 +95,22 @@ def test_a_reclassification_that_fails_changes_nothing(tmp_path, monkeypatch):
     assert catalog.get(PUBLIC).access == "public"
 
 
+def test_the_living_population_stores_have_an_access_class(tmp_path):
+    from seoul_data.living.store import register_official
+
+    data_dir = tmp_path / "data"
+    official = data_dir / "living" / "official" / "month=2024-01"
+    official.mkdir(parents=True)
+    (official / "day=2024-01-01.parquet").write_bytes(b"rows")
+    data_permissions.enforce(data_dir)
+    assert stat.S_IMODE((data_dir / "living" / "official").stat().st_mode) == 0o700  # unknown
+    register_official(data_dir)  # what `seoul-data living ingest` does after an ingest
+    with sqlite3.connect(data_dir / "catalog.sqlite") as db:
+        internal = db.execute("SELECT gid FROM access_gids WHERE key = 'internal'").fetchone()[0]
+    day = official / "day=2024-01-01.parquet"
+    assert (day.stat().st_gid, stat.S_IMODE(day.stat().st_mode)) == (internal, 0o640)
+
+
 # real hub, real containers
 
 
@@ -160,3 +176,12 @@ def test_a_reclassification_reaches_running_servers_at_once(running_hub, servers
         catalog.upsert([replace(catalog.get(PUBLIC), access="public", allowed_groups=())])
     # and public again: open again, without a restart
     assert read_from(running_hub, servers["alice"], "alice", data[PUBLIC]).startswith("ok")
+
+
+@pytest.mark.docker
+def test_data_ingested_while_servers_run_follows_its_class(running_hub, servers):
+    data_dir = running_hub.settings.data_dir
+    public = _ingest(data_dir, _dataset("test.new_public"))
+    secret = _ingest(data_dir, _dataset("test.new_admin_only", "restricted"))
+    assert read_from(running_hub, servers["alice"], "alice", public).startswith("ok")
+    assert read_from(running_hub, servers["alice"], "alice", secret) == "PermissionError"
