@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import docker
+import docker.errors
 import requests
 import websocket
 
@@ -139,6 +140,16 @@ class RunningHub:
             time.sleep(0.5)
         raise AssertionError(f"{name}'s server not ready in {timeout} s")
 
+    def start_servers(self, *names: str) -> dict[str, str]:
+        """Log each user in, start their servers at once, wait for all; return their tokens."""
+        tokens = {name: self.token(self.login(name), name) for name in names}
+        for name, token in tokens.items():
+            response = self.api(token, "POST", f"/users/{name}/server")
+            assert response.status_code in (201, 202), response.text
+        for name, token in tokens.items():
+            self.wait_ready(token, name)
+        return tokens
+
     def wait_for_service(self, name: str, timeout: float = 120) -> None:
         """Wait until the proxy routes ``/services/<name>/`` to the service itself (the hub
         adds a managed service's route once it has started)."""
@@ -181,7 +192,10 @@ class RunningHub:
         if show_logs:
             for container in self.containers():
                 print(f"--- container {container.name} ---")
-                print(container.logs(tail=200).decode(errors="replace"))
+                try:
+                    print(container.logs(tail=200).decode(errors="replace"))
+                except docker.errors.APIError as e:  # a stopped server's, being removed
+                    print(e.explanation)
         remove_by_prefix(self.settings.docker_host, self.settings.container_prefix)
         client = docker.DockerClient(base_url=self.settings.docker_host)
         for volume in client.volumes.list(filters={"name": f"{self.settings.container_prefix}-"}):

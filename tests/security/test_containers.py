@@ -30,11 +30,7 @@ PRIVILEGES = (
 
 @pytest.fixture(scope="module")
 def alice(running_hub, docker_engine):
-    token = running_hub.token(running_hub.login("alice"), "alice")
-    response = running_hub.api(token, "POST", "/users/alice/server")
-    assert response.status_code in (201, 202), response.text
-    running_hub.wait_ready(token, "alice")
-    return token
+    return running_hub.start_servers("alice")["alice"]
 
 
 def test_no_privileges_to_gain_and_a_read_only_root(running_hub, alice):

@@ -125,14 +125,7 @@ def data(running_hub):
 
 @pytest.fixture(scope="module")
 def servers(running_hub, docker_engine, data):
-    tokens = {}
-    for name in ("alice", "carol"):  # an analyst and a staff member
-        tokens[name] = running_hub.token(running_hub.login(name), name)
-        response = running_hub.api(tokens[name], "POST", f"/users/{name}/server")
-        assert response.status_code in (201, 202), response.text
-    for name, token in tokens.items():
-        running_hub.wait_ready(token, name)
-    return tokens
+    return running_hub.start_servers("alice", "carol")  # an analyst and a staff member
 
 
 @pytest.mark.docker

@@ -26,11 +26,7 @@ def test_a_full_home_stops_its_own_user_only(make_hub, docker_engine):
     hub.add_user("alice", "analyst")
     hub.add_user("bob", "analyst")
     hub.start()
-    tokens = {name: hub.token(hub.login(name), name) for name in ("alice", "bob")}
-    for name, token in tokens.items():
-        assert hub.api(token, "POST", f"/users/{name}/server").status_code in (201, 202)
-    for name, token in tokens.items():
-        hub.wait_ready(token, name)
+    tokens = hub.start_servers("alice", "bob")
     # the probe works: a small file fits
     written, error = run_code(hub, tokens["alice"], "alice", FILL.format(mib=8)).split()
     assert (written, error) == ("8", "None")

@@ -12,7 +12,6 @@ import threading
 
 import docker
 import pytest
-import requests
 
 from hub.network import hub_address
 from tests.running_hub import run_code
@@ -23,14 +22,7 @@ pytestmark = pytest.mark.docker
 
 @pytest.fixture(scope="module")
 def servers(running_hub, docker_engine):
-    tokens = {}
-    for name in ("alice", "bob"):
-        tokens[name] = running_hub.token(running_hub.login(name), name)
-        response = running_hub.api(tokens[name], "POST", f"/users/{name}/server")
-        assert response.status_code in (201, 202), response.text
-    for name in tokens:
-        running_hub.wait_ready(tokens[name], name)
-    return tokens
+    return running_hub.start_servers("alice", "bob")
 
 
 @pytest.fixture(scope="module")
@@ -140,16 +132,3 @@ def test_no_docker_socket_and_no_host_state_inside(running_hub, servers):
         f"import os\nprint(any({token!r} in v for v in os.environ.values()))",
     )  # fmt: skip
     assert grep.strip() == "False"
-
-
-def test_dask_gateway_is_not_offered_on_an_isolated_platform(running_hub, servers):
-    # its local backend would run the analyst's code on the host as the hub's account
-    token = servers["alice"]
-    response = requests.get(
-        f"{running_hub.url}/services/dask-gateway/api/version",
-        headers={"Authorization": f"token {token}"}, timeout=30,
-    )  # fmt: skip
-    assert response.status_code == 404
-    # the quota service is there (the probe reaches a real service route)
-    assert requests.get(f"{running_hub.url}/services/quota/", timeout=30,
-                        allow_redirects=False).status_code == 302  # fmt: skip
