@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import docker
+import docker.errors
 
 
 def containers_with_prefix(docker_host: str, prefix: str) -> list:
@@ -22,6 +25,13 @@ def remove_by_prefix(docker_host: str, prefix: str) -> list[str]:
     """
     removed = []
     for container in containers_with_prefix(docker_host, prefix):
-        container.remove(force=True)
+        try:
+            container.remove(force=True)
+        except docker.errors.APIError as e:
+            if e.status_code == 409:  # a stopped server's container removes itself (--rm)
+                with contextlib.suppress(docker.errors.NotFound):
+                    container.wait(condition="removed", timeout=60)
+            elif e.status_code != 404:
+                raise
         removed.append(container.name)
     return removed

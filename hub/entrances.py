@@ -28,6 +28,18 @@ class Entrance:
         """Whether a user in these groups (with this admin flag) sees this entrance."""
         return not self.groups or admin or not set(groups).isdisjoint(self.groups)
 
+    def href(self, hub_base_url: str, services: Iterable = ()) -> str:
+        """The link on the home page of the hub at ``hub_base_url`` (``/hub/``).
+
+        With subdomains (``JupyterHub.subdomain_host``) a service has a host of its own:
+        a link into one of ``services`` (JupyterHub's objects, as the template gets them)
+        goes to that host."""
+        path = hub_base_url.removesuffix("hub/") + self.path
+        for service in services:
+            if service.host and path.startswith(service.prefix):
+                return service.host + path
+        return path
+
 
 ENTRANCES: tuple[Entrance, ...] = (
     Entrance(

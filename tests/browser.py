@@ -1,8 +1,9 @@
 """Headless Debian Chromium on a separated network, for page tests and benchmarks.
 
-Every name but the loopback's fails to resolve (what a city network without internet does),
-WebGL runs in software (SwiftShader), and each page records its requests and console
-errors so a test can assert that nothing left 127.0.0.1.
+Every name but the loopback's (127.0.0.1, localhost and its subdomains, which Chromium
+resolves to the loopback itself) fails to resolve (what a city network without internet
+does), WebGL runs in software (SwiftShader), and each page records its requests and console
+errors so a test can assert that nothing left the loopback.
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ import io
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from urllib.parse import urlparse
 
 import numpy as np
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-OFFLINE = "MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1"
+# *.localhost: the hosts of user servers when the hub has subdomains (tests/test_origins.py)
+OFFLINE = "MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE *.localhost, EXCLUDE 127.0.0.1"
 ARGS = ["--no-sandbox", "--disable-background-networking", f"--host-resolver-rules={OFFLINE}",
         "--use-angle=swiftshader", "--enable-unsafe-swiftshader"]  # fmt: skip
 LOCAL = ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", "about:")
@@ -29,8 +32,14 @@ class Watched:
     errors: list[str] = field(default_factory=list)
 
     def outside(self) -> list[str]:
-        """Requests that did not go to 127.0.0.1 (nor stay inside the page)."""
-        return sorted({u for u in self.requests if not u.startswith(LOCAL)})
+        """Requests that did not go to the loopback (nor stay inside the page)."""
+        return sorted({u for u in self.requests if not u.startswith(LOCAL) and not _localhost(u)})
+
+
+def _localhost(url: str) -> bool:
+    parsed = urlparse(url)
+    host = parsed.hostname or ""
+    return parsed.scheme in ("http", "ws") and (host == "localhost" or host.endswith(".localhost"))
 
 
 @contextlib.contextmanager

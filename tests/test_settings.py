@@ -142,3 +142,100 @@ def test_first_start_puts_the_default_quota_policy_in_force(tmp_path):
     policy = QuotaStore(tmp_path / "state" / "quota.sqlite").policy()
     assert policy.profiles["basic"].mem == 2**30
     assert [p.slug for p in policy.profiles_for("kim", {"staff"})] == ["basic"]
+
+
+@pytest.mark.parametrize(
+    ("value", "bind_url"),
+    [
+        ("localhost:8000", "http://127.0.0.1:8000"),  # no scheme
+        ("ftp://hub.seoul.go.kr", "http://127.0.0.1:8000"),
+        ("http://127.0.0.1:8000", "http://127.0.0.1:8000"),  # an IP has no subdomains
+        ("http://[::1]:8000", "http://127.0.0.1:8000"),
+        ("http://hub_seoul.go.kr:8000", "http://127.0.0.1:8000"),
+        ("http://-hub.seoul.go.kr:8000", "http://127.0.0.1:8000"),
+        ("http://localhost:8000/hub", "http://127.0.0.1:8000"),  # a path
+        ("http://localhost:8000/", "http://127.0.0.1:8000"),
+        ("http://admin@localhost:8000", "http://127.0.0.1:8000"),
+        ("http://localhost:99999", "http://127.0.0.1:8000"),
+        ("http://localhost:9000", "http://127.0.0.1:8000"),  # not where the proxy listens
+        ("http://localhost", "http://127.0.0.1:8000"),
+        ("http://hub.seoul.go.kr", "https://0.0.0.0:443"),
+    ],
+)
+def test_a_subdomain_host_is_a_dns_name_where_the_proxy_listens(value, bind_url):
+    with pytest.raises(SettingsError, match="SDH_SUBDOMAIN_HOST"):
+        HubSettings.from_env({"SDH_SUBDOMAIN_HOST": value, "SDH_BIND_URL": bind_url})
+
+
+@pytest.mark.parametrize(
+    ("value", "bind_url"),
+    [
+        ("http://localhost:8000", "http://127.0.0.1:8000"),
+        ("http://hub.localhost:8000", "http://0.0.0.0:8000"),
+        ("http://Hub.Seoul.go.kr", "http://0.0.0.0:80"),
+        # TLS ends in front of the proxy (a load balancer with the wildcard certificate)
+        ("https://hub.seoul.go.kr", "http://0.0.0.0:8000"),
+    ],
+)
+def test_good_subdomain_hosts(value, bind_url):
+    settings = HubSettings.from_env({"SDH_SUBDOMAIN_HOST": value, "SDH_BIND_URL": bind_url})
+    assert settings.subdomain_host == value
+
+
+def test_subdomains_are_off_by_default(tmp_path):
+    from hub.processes import proxy_command
+
+    c = _configured(tmp_path)
+    assert "subdomain_host" not in c.JupyterHub
+    assert "cookie_host_prefix_enabled" not in c.JupyterHub
+    assert "--host-routing" not in proxy_command(HubSettings(), "http://127.0.0.1:8081")
+
+
+def test_subdomains_route_by_host_and_keep_the_hubs_cookie_at_home(tmp_path):
+    from hub.processes import proxy_command
+
+    c = _configured(tmp_path, SDH_SUBDOMAIN_HOST="http://localhost:8000")
+    assert c.JupyterHub.subdomain_host == "http://localhost:8000"
+    # __Host- cookies must be Secure: plain http keeps JupyterHub's host-only cookie
+    assert c.JupyterHub.cookie_host_prefix_enabled is False
+    settings = HubSettings(subdomain_host="http://localhost:8000")
+    assert "--host-routing" in proxy_command(settings, "http://127.0.0.1:8081")
+
+    c = _configured(tmp_path, SDH_SUBDOMAIN_HOST="https://hub.seoul.go.kr")
+    assert c.JupyterHub.cookie_host_prefix_enabled is True
+
+
+def test_a_proxy_routing_the_other_way_is_refused(tmp_path):
+    import subprocess
+    import sys
+
+    from hub.processes import ProcessError, _check_routing
+
+    # what a proxy started before SDH_SUBDOMAIN_HOST was set looks like to the next start
+    command = [sys.executable, "-c", "import time; time.sleep(60)", "--log-level", "warn"]
+    proxy = subprocess.Popen(command)
+    try:
+        _check_routing(HubSettings(), proxy.pid)
+        with pytest.raises(ProcessError, match="SDH_SUBDOMAIN_HOST"):
+            _check_routing(HubSettings(subdomain_host="http://localhost:8000"), proxy.pid)
+    finally:
+        proxy.kill()
+        proxy.wait()
+
+
+def test_home_page_links_follow_services_to_their_hosts():
+    from types import SimpleNamespace
+
+    from hub.entrances import Entrance
+
+    quota = Entrance("quota", "자원 할당 관리", "", "services/quota/", ("admin",))
+    lab = Entrance("lab", "JupyterLab", "", "hub/spawn")
+    assert quota.href("/hub/") == "/services/quota/"
+    assert quota.href("/base/hub/") == "/base/services/quota/"
+    # JupyterHub's service objects: with subdomains a service has a host of its own
+    host = "http://quota--service.localhost:8000"
+    on_a_host = SimpleNamespace(prefix="/services/quota/", host=host)
+    on_the_hub = SimpleNamespace(prefix="/services/quota/", host="")
+    assert quota.href("/hub/", [on_a_host]) == f"{host}/services/quota/"
+    assert quota.href("/hub/", [on_the_hub]) == "/services/quota/"
+    assert lab.href("/hub/", [on_a_host]) == "/hub/spawn"
