@@ -99,3 +99,15 @@ def _wait_gone(hub, token, timeout=60):
     while hub.api(token, "GET", "/users/alice").json()["servers"]:
         assert time.monotonic() < deadline, "alice's server did not stop"
         time.sleep(0.3)
+
+
+def test_files_in_a_home_are_not_served_to_anyone_without_login(running_hub, alice):
+    # Voila's voila/files/ handler asks nobody's identity: its allow-list is empty, so it
+    # hands out nothing (extensions/jupyter-config/voila.json)
+    run_code(running_hub, alice, "alice", "open('chart.png', 'wb').write(b'\\x89PNG secret')")
+    base = f"{running_hub.url}/user/alice"
+    own = requests.get(f"{base}/files/chart.png", headers={"Authorization": f"token {alice}"},
+                       timeout=30)  # fmt: skip
+    assert own.status_code == 200 and own.content.endswith(b"secret")  # the file is there
+    anyone = requests.get(f"{base}/voila/files/chart.png", timeout=30, allow_redirects=False)
+    assert anyone.status_code != 200 and b"secret" not in anyone.content, anyone.status_code
