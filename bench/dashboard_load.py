@@ -3,7 +3,9 @@ dashboards service and for plain Voila, in one run.
 
     python -m bench.dashboard_load [--loads 10] [--out bench/results/dashboard_load.json]
 
-- ours: the hub's dashboards service (preheated kernel pool of one, the seoul template),
+- ours: the hub's dashboards service (preheated kernel pool of one, the seoul template) in
+  its hardened container (the isolated network); ``ours_on_host``: the same service as a
+  process on the host (the development network, and every deployment before issue 14),
   reached through the proxy by a logged-in staff member; each load is a new page, and the
   page is closed (its kernel shut down) before the next, with a pause that lets the pool
   refill, as when staff arrive one after another.
@@ -64,8 +66,10 @@ def summary(times: list[float]) -> dict:
     }
 
 
-def ours(chromium, data: Path, work: Path, loads: int, shots: Path) -> dict:
-    hub = RunningHub(hub_settings_for(work / "hub", data_dir=data, dashboards_pool=1))
+def ours(chromium, data: Path, work: Path, loads: int, shots: Path, network: str) -> dict:
+    settings = hub_settings_for(work / f"hub-{network}", data_dir=data, dashboards_pool=1,
+                                network=network)  # fmt: skip
+    hub = RunningHub(settings)
     hub.add_user("carol", "staff")
     hub.start()
     try:
@@ -77,7 +81,7 @@ def ours(chromium, data: Path, work: Path, loads: int, shots: Path) -> dict:
         time.sleep(REFILL_PAUSE * 2)  # both dashboards' pools fill after the service starts
         times = []
         for n in range(loads):
-            shot = shots / "ours.png" if n == loads - 1 else None
+            shot = shots / f"ours_{network}.png" if n == loads - 1 else None
             times.append(first_drawn_ms(context, url, shot))
             time.sleep(REFILL_PAUSE)
         return summary(times)
@@ -134,9 +138,15 @@ def main() -> None:
         ingest_bundled(data, only={s.dataset.id for s in sources()
                                    if s.dataset.id.startswith("population.")})  # fmt: skip
         with browser() as chromium:
-            report["ours"] = ours(chromium, data, work, args.loads, shots)
+            # the service in its hardened container (isolated network, the default) and,
+            # as before issue 14, as a process on the host (the development network)
+            report["ours"] = ours(chromium, data, work, args.loads, shots, "isolated")
+            report["ours_on_host"] = ours(chromium, data, work, args.loads, shots, "host")
             report["plain_voila"] = plain(chromium, data, work, args.loads, shots)
     report["speedup_p50"] = round(report["plain_voila"]["p50_s"] / report["ours"]["p50_s"], 2)
+    report["container_cost_p50"] = round(
+        report["ours"]["p50_s"] / report["ours_on_host"]["p50_s"] - 1, 3
+    )
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     print(json.dumps(report, indent=2, ensure_ascii=False))

@@ -3,6 +3,10 @@
     python -m bench.spawn_latency [--users 10] [--single 5] [--cpu 0.5]
                                   [--out bench/results/spawn_latency.json]
 
+Three in one run: ours on the isolated network (the default), ours on the host network, and
+stock DockerSpawner on the host network. ``spawn_latency_before_isolation.json`` is the
+same benchmark on the code before issue 14 (host network, no hardening, named volumes).
+
 For each spawner, a fresh proxy + hub with the same image and limits (``--cpu`` CPUs,
 1 GiB): one user alone ``--single`` times (start, ready, stop), then ``--users`` users at
 once (POST to ready, per user), then each container's memory after 10 s idle, then all
@@ -26,9 +30,12 @@ import docker
 from hub.settings import HubSettings
 from tests.running_hub import DOCKER_HOST, RunningHub, hub_settings_for
 
+#: name → (spawner, network): ours isolated (the default), ours on the host network (its
+#: cost without per-user networks), and the stock baseline (host network).
 SPAWNERS = {
-    "seoul": "seoul-docker",
-    "stock": "bench.stock_spawner.StockHostDockerSpawner",
+    "seoul": ("seoul-docker", "isolated"),
+    "seoul_host_network": ("seoul-docker", "host"),
+    "stock": ("bench.stock_spawner.StockHostDockerSpawner", "host"),
 }
 
 
@@ -67,8 +74,9 @@ def idle_memory_mib(hub: RunningHub) -> list[float]:
 
 
 def measure(kind: str, users: int, single: int, cpu: float, work: Path) -> dict:
+    spawner, network = SPAWNERS[kind]
     settings = hub_settings_for(
-        work / kind, spawner_class=SPAWNERS[kind], mem_limit="1G", cpu_limit=cpu
+        work / kind, spawner_class=spawner, network=network, mem_limit="1G", cpu_limit=cpu
     )
     hub = RunningHub(settings)
     names = [f"user{i:02d}" for i in range(users + 1)]
@@ -97,6 +105,7 @@ def measure(kind: str, users: int, single: int, cpu: float, work: Path) -> dict:
         hub.clean_up(show_logs=False)
     return {
         "spawner": settings.spawner_class,
+        "network": settings.network,
         "cpu_quota_of_running_containers": sorted(quotas),
         "single_user_spawn_s": percentiles(alone),
         "concurrent_users": len(crowd),
