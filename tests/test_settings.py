@@ -93,6 +93,12 @@ def test_isolated_network_puts_the_hub_on_its_own_bridge(tmp_path, docker_engine
         assert c.JupyterHub.hub_connect_ip == str(hub_ip)
         assert c.SeoulDockerSpawner.network_mode == "isolated"
         assert c.Spawner.disable_user_config is True
+        # Dask Gateway with its Docker backend, its proxies on the hub's address (the one
+        # user containers reach): tests/test_dask_gateway.py runs it
+        gateway = next(s for s in c.JupyterHub.services if s["name"] == "dask-gateway")
+        assert gateway["url"] == f"http://{hub_ip}:8084"
+        assert gateway["environment"]["SDH_NETWORK"] == "isolated"
+        assert c.Spawner.environment["DASK_GATEWAY__PROXY_ADDRESS"] == f"gateway://{hub_ip}:8085"
         # the same network again on the next start (the hub's address does not move)
         again = _configured(tmp_path, SDH_NETWORK="isolated", SDH_CONTAINER_PREFIX=prefix,
                             SDH_DOCKER_HOST=docker_engine)  # fmt: skip

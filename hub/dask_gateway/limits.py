@@ -2,7 +2,8 @@
 
 Each worker may be as large as the largest profile the user's groups grant (the server
 they could start: ``cpu`` cores, ``mem`` memory), and a cluster's workers together fit
-the host of the policy and :data:`MAX_WORKERS`. A cluster stops itself after the profile's
+the host of the policy and :data:`MAX_WORKERS`; the scheduler has one core and
+:data:`SCHEDULER_GIB` (no more than a worker may have). A cluster stops itself after the profile's
 idle timeout. Requests over a limit are refused with a Korean message; the checks run on
 every cluster start, against the policy in force then.
 """
@@ -24,6 +25,8 @@ MAX_WORKERS = 8
 DEFAULT_WORKER_GIB = 2.0
 #: The smallest worker a request may ask for, in GiB.
 MIN_WORKER_GIB = 0.25
+#: The scheduler's memory, in GiB (less if the profile has less); it has one core.
+SCHEDULER_GIB = 1.0
 
 
 class GatewayQuotaError(ValueError):
@@ -50,6 +53,12 @@ class WorkerLimits:
         """Workers of this size one cluster may have (at least one)."""
         fit = min(self.host_cpus // cores, self.host_memory // memory, MAX_WORKERS)
         return max(1, int(fit))
+
+
+def groups_of(user) -> set[str]:
+    """A gateway user's groups as the quota policy and the data views see them (an admin
+    counts as the ``admin`` group)."""
+    return set(user.groups) | ({"admin"} if user.admin else set())
 
 
 def worker_limits(policy: Policy, user: str, groups: set[str]) -> WorkerLimits | None:
@@ -100,6 +109,8 @@ def cluster_config(limits: WorkerLimits | None, cores: int, memory_gib: float) -
         "worker_threads": cores,
         "worker_memory": memory,
         "cluster_max_workers": limits.max_workers(cores, memory),
+        "scheduler_cores": 1,
+        "scheduler_memory": min(int(SCHEDULER_GIB * 2**30), limits.max_memory),
         "idle_timeout": float(limits.idle_timeout),
     }
 

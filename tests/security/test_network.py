@@ -1,6 +1,7 @@
 """The attacker in alice's container: what of the network can they reach?
 
-Allowed: the hub's API (and alice's own server). Not: bob's server, the proxy (its API and
+Allowed: the hub's API and Dask Gateway's two proxies on the hub's address (and alice's own
+server). Not: bob's server, the proxy (its API and
 its public port), the services' ports, any host port, a port bound inside the container
 as if it were the host's.
 """
@@ -22,6 +23,7 @@ pytestmark = pytest.mark.docker
 
 @pytest.fixture(scope="module")
 def servers(running_hub, docker_engine):
+    running_hub.wait_for_service("dask-gateway")  # its ports are probed as allowed
     return running_hub.start_servers("alice", "bob")
 
 
@@ -67,6 +69,8 @@ def test_the_hub_api_is_reachable_and_nothing_else_of_the_platform(
         pass
     targets = [
         (hub_ip, settings.hub_port),  # allowed: the hub API
+        (hub_ip, settings.gateway_port),  # allowed: Dask Gateway's HTTP proxy
+        (hub_ip, settings.gateway_proxy_port),  # and its TLS proxy to her schedulers
         ("127.0.0.1", 8888),  # alice's own server, from inside
         (hub_ip, settings.proxy_api_port),
         (hub_ip, int(settings.bind_url.rsplit(":", 1)[1])),  # the proxy's public port
@@ -77,7 +81,8 @@ def test_the_hub_api_is_reachable_and_nothing_else_of_the_platform(
         (_ip(running_hub, "bob"), 8888),  # bob's server
     ]
     seen = connect_from(running_hub, servers["alice"], "alice", targets)
-    assert seen.pop(f"{hub_ip}:{settings.hub_port}") == "open", seen
+    for port in (settings.hub_port, settings.gateway_port, settings.gateway_proxy_port):
+        assert seen.pop(f"{hub_ip}:{port}") == "open", seen
     assert seen.pop("127.0.0.1:8888") == "open", seen
     assert not [target for target, result in seen.items() if result == "open"], seen
     # and the hub API answers with alice's identity only
