@@ -75,8 +75,13 @@ def start_hub(settings: HubSettings, *, timeout: float = 90) -> int:
     private_dir(settings.state_dir)
     address = prepare_host(settings)
     _check_free(address, settings.hub_port, "the hub (SDH_HUB_PORT)")
-    for name in ("quota_port", "dashboards_port", "gateway_port", "gateway_proxy_port"):
-        _check_free("127.0.0.1", getattr(settings, name), f"a service (SDH_{name.upper()})")
+    # where each service listens: the gateway's proxies on the hub's address, the quota
+    # service on loopback, the dashboards too unless they run in their own container
+    places = {"quota_port": "127.0.0.1", "gateway_port": address, "gateway_proxy_port": address}
+    if settings.network == "host":
+        places["dashboards_port"] = "127.0.0.1"
+    for name, where in places.items():
+        _check_free(where, getattr(settings, name), f"a service (SDH_{name.upper()})")
     env = {**os.environ, **settings.environment()}
     command = [sys.executable, "-m", "jupyterhub", "-f", str(CONFIG_FILE)]
     pid = _spawn(settings, "hub", command, env)
