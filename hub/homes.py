@@ -75,12 +75,16 @@ def grow(image: Path, target: Path, size: int) -> None:
 
 
 def unmount(homes_dir: Path, user: str) -> None:
-    """Unmount ``user``'s home (the image stays); a busy or absent mount is left as it is."""
+    """Unmount ``user``'s home (the image stays)."""
     target = mount_point(homes_dir, user)
-    if is_mounted(target):
-        result = subprocess.run(["umount", str(target)], capture_output=True, text=True)
-        if result.returncode != 0:
-            log.warning("%s's home stays mounted: %s", user, result.stderr.strip())
+    if not is_mounted(target):
+        return
+    result = subprocess.run(["umount", str(target)], capture_output=True, text=True)
+    if result.returncode != 0:
+        # still in use (a container not yet gone): detach now, free the loop device when
+        # the last user lets go
+        log.warning("%s's home is busy (%s): detached lazily", user, result.stderr.strip())
+        subprocess.run(["umount", "--lazy", str(target)], capture_output=True)
 
 
 def unmount_all(homes_dir: Path) -> None:
