@@ -33,6 +33,7 @@ DASK_ROLE_LABEL = "org.seoul-data-hub.dask-role"
 class ContainerFacts:
     """Everything about one start that decides the container's options."""
 
+    #: The hub user whose container it is; empty for a platform service's container.
     user: str
     profile: str = ""
     gpus: tuple[str, ...] = ()
@@ -47,7 +48,8 @@ class ContainerFacts:
 
 def container_options(facts: ContainerFacts) -> tuple[dict, dict]:
     """``(extra_create_kwargs, extra_host_config)`` for DockerSpawner, for this start."""
-    labels = {USER_LABEL: facts.user}
+    # a platform service's container (the dashboards) has no user: it is nobody's server
+    labels = {USER_LABEL: facts.user} if facts.user else {}
     if facts.profile:
         labels[PROFILE_LABEL] = facts.profile
     if facts.gpus:

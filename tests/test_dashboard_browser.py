@@ -12,7 +12,7 @@ import pytest
 
 from seoul_data.catalog import Catalog
 from seoul_data.catalog.datagokr import import_datagokr
-from seoul_data.living.generator import generate
+from seoul_data.living.generator import generate, register
 from seoul_data.sources import BUNDLED_DATA, ingest_bundled, sources
 from tests.browser import browser, drawn, has_font, log_in, pixels, watched_page
 from tests.conftest import _failed_modules
@@ -37,8 +37,9 @@ def hub(request, tmp_path_factory):
     ingest_bundled(data, only=wanted | maps | {"transport.bicycle_facilities"})
     with pytest.MonkeyPatch.context() as patch:  # a small synthetic living population store
         patch.setenv("SEOUL_DATA_DIR", str(data))
-        generate(data / "living" / "dong", level="dong", start=date(2023, 3, 6), days=7,
-                 output_areas=4000, progress=False)  # fmt: skip
+        store = generate(data / "living" / "dong", level="dong", start=date(2023, 3, 6),
+                         days=7, output_areas=4000, progress=False)  # fmt: skip
+        register(store, "dong", data)  # catalogued: a store nobody classified is closed
     catalog = BUNDLED_DATA / "catalog/datagokr_catalog_20220630_seoul_orgs.csv"
     import_datagokr(Catalog(data), catalog)
     running = RunningHub(hub_settings_for(tmp, data_dir=data, dashboards_pool=1))

@@ -34,6 +34,7 @@ from hub.settings import HubSettings
 from seoul_data.data_permissions import gids_for
 
 DATA_MOUNT = "/srv/data"
+SERVICE_LABEL = "org.seoul-data-hub.service"
 LOG_MOUNT = "/srv/logs"
 NOTEBOOKS_MOUNT = "/srv/dashboards"
 USAGE_LOG = "usage.jsonl"
@@ -59,7 +60,7 @@ def create(client: docker.APIClient, settings: HubSettings, address: str, env: d
     logs.mkdir(mode=0o700, exist_ok=True)
     os.chown(logs, 1000, 100)  # the image's server user writes the log, nothing else
     facts = ContainerFacts(
-        user="dashboards-service",
+        user="",  # nobody's server: not counted in quotas or usage
         data_gids=tuple(gids_for(settings.data_dir, {KERNEL_DATA_GROUPS})),
         pids=4096,
         open_files=8192,
@@ -68,7 +69,8 @@ def create(client: docker.APIClient, settings: HubSettings, address: str, env: d
                     "binds": {str(settings.data_dir): {"bind": DATA_MOUNT, "mode": "ro"},
                               str(DASHBOARDS): {"bind": NOTEBOOKS_MOUNT, "mode": "ro"},
                               str(logs): {"bind": LOG_MOUNT, "mode": "rw"}}},
-        create_extra={"labels": {"org.seoul-data-hub.prefix": settings.container_prefix}},
+        create_extra={"labels": {"org.seoul-data-hub.prefix": settings.container_prefix,
+                                 SERVICE_LABEL: "dashboards"}},
     )  # fmt: skip
     create_kwargs, host = container_options(facts)
     port = int(env["JUPYTERHUB_SERVICE_URL"].rsplit(":", 1)[1].strip("/"))

@@ -183,13 +183,24 @@ async def stop_servers_past_max_age(store: QuotaStore) -> list[str]:
         if profile and profile.max_age and now - session.started > profile.max_age:
             expired.append(session.user)
     client = AsyncHTTPClient()
+    headers = {"Authorization": f"token {os.environ['JUPYTERHUB_API_TOKEN']}"}
+    stopped = []
     for user in expired:
-        url = url_path_join(os.environ["JUPYTERHUB_API_URL"], "users", user, "server")
-        headers = {"Authorization": f"token {os.environ['JUPYTERHUB_API_TOKEN']}"}
-        response = await client.fetch(url, method="DELETE", headers=headers, raise_error=False)
-        store.audit("quota-service", "server.stopped.max_age", user,
-                    after={"status": response.code})  # fmt: skip
-    return expired
+        url = url_path_join(os.environ["JUPYTERHUB_API_URL"], "users", user)
+        model = await client.fetch(url, headers=headers, raise_error=False)
+        server = (
+            json.loads(model.body or b"{}").get("servers", {}).get("", {})
+            if model.code == 200
+            else {}
+        )
+        if not server.get("ready"):
+            continue  # still starting (or gone): a spawn is never cut short
+        response = await client.fetch(f"{url}/server", method="DELETE", headers=headers,
+                                      raise_error=False)  # fmt: skip
+        if response.code in (202, 204):  # the audit log says what happened, nothing else
+            store.audit("quota-service", "server.stopped.max_age", user)
+            stopped.append(user)
+    return stopped
 
 
 def make_app() -> web.Application:
