@@ -255,13 +255,7 @@ def hub(request, tmp_path_factory, data, docker_engine):
 @pytest.fixture(scope="module")
 def servers(hub) -> dict[str, str]:
     """Alice's and bob's servers, running; their API tokens."""
-    tokens = {name: token(hub, name) for name in ("alice", "bob")}
-    for name, api_token in tokens.items():
-        response = hub.api(api_token, "POST", f"/users/{name}/server")
-        assert response.status_code in (201, 202), response.text
-    for name, api_token in tokens.items():
-        hub.wait_ready(api_token, name)
-    return tokens
+    return hub.start_servers("alice", "bob")
 
 
 @pytest.fixture(scope="module")
