@@ -19,7 +19,7 @@ down:
 	@scripts/docker-engine.sh stop
 
 test: setup engine images lint
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	PYTHON=$(BIN)/python PYTEST_WORKERS=$(PYTEST_WORKERS) PYTEST_ARGS="$(PYTEST_ARGS)" scripts/test.sh
 
 lint: venv
 	$(BIN)/ruff check .
