@@ -14,7 +14,7 @@ from hub.dashboards.listing import DASHBOARDS
 from hub.dask_gateway.limits import GATEWAY_GROUPS
 from hub.default_policy import default_policy
 from hub.entrances import DASHBOARD_GROUPS, entrances
-from hub.network import hub_address, prepare_host, service_address
+from hub.network import prepare_host, service_address
 from hub.quota_store import QuotaStore
 from hub.settings import HubSettings, SettingsError
 from hub.state_files import private_dir, read_or_create_secret
@@ -31,7 +31,7 @@ DATA_MOUNT = "/srv/data"
 WITH_PARENT = (sys.executable, "-m", "hub.with_parent")
 
 
-def services(settings: HubSettings, policy: dict) -> list[dict]:
+def services(settings: HubSettings, policy: dict, hub_ip: str) -> list[dict]:
     """The hub-managed services: the quota admin service, the dashboards service, Dask
     Gateway and the idle culler.
 
@@ -51,8 +51,8 @@ def services(settings: HubSettings, policy: dict) -> list[dict]:
                 "SDH_QUOTA_CHECK_SECONDS": str(settings.quota_check_seconds),
             },
         },
-        dashboards_service(settings),
-        *gateway_service(settings),
+        dashboards_service(settings, hub_ip),
+        gateway_service(settings, hub_ip),
         {
             "name": "idle-culler",
             "command": [
@@ -67,7 +67,7 @@ def services(settings: HubSettings, policy: dict) -> list[dict]:
     ]
 
 
-def dashboards_service(settings: HubSettings) -> dict:
+def dashboards_service(settings: HubSettings, hub_ip: str) -> dict:
     """The dashboards service (Voila). On an isolated platform it runs in a hardened
     container on the hub network (hub/dashboards/container.py); on the development host
     network, as a process on the host."""
@@ -84,7 +84,7 @@ def dashboards_service(settings: HubSettings) -> dict:
     if settings.network == "host":
         address, module = "127.0.0.1", "hub.dashboards"
     else:
-        address, module = service_address(settings), "hub.dashboards.container"
+        address, module = service_address(hub_ip), "hub.dashboards.container"
         environment.update(settings.environment())
     return {
         "name": "dashboards",
@@ -95,15 +95,15 @@ def dashboards_service(settings: HubSettings) -> dict:
     }
 
 
-def gateway_service(settings: HubSettings) -> list[dict]:
+def gateway_service(settings: HubSettings, address: str) -> dict:
     """Dask Gateway (hub/dask_gateway/gateway_config.py).
 
     On an isolated platform its schedulers and workers are hardened containers of their
     user, on the user's network, and its two proxies listen on the hub's address, which user
     networks reach (the firewall lets those ports through: hub/network.py). On the
-    development host network they are processes of the hub's own account, on 127.0.0.1."""
-    address = hub_address(settings)
-    return [{
+    development host network they are processes of the hub's own account, on 127.0.0.1.
+    ``address``: the hub's (hub_ip in configure)."""
+    return {
         "name": "dask-gateway",
         "url": f"http://{address}:{settings.gateway_port}",
         "command": [*WITH_PARENT, sys.executable, "-m", "dask_gateway_server",
@@ -120,7 +120,7 @@ def gateway_service(settings: HubSettings) -> list[dict]:
             "SDH_IMAGE": settings.image,
             "SDH_CONTAINER_PREFIX": settings.container_prefix,
         },
-    }]  # fmt: skip
+    }  # fmt: skip
 
 
 def enforce_data_views(settings: HubSettings) -> None:
@@ -173,7 +173,7 @@ def configure(c, settings: HubSettings) -> None:
     policy = default_policy(settings)
     # the first start puts the default policy in force; later ones keep the admins' policy
     QuotaStore(settings.quota_db).ensure_policy(policy)
-    c.JupyterHub.services = services(settings, policy)
+    c.JupyterHub.services = services(settings, policy, hub_ip)
     c.JupyterHub.load_roles = [
         # a user reaches their own server and nothing else
         {"name": "user", "scopes": ["self"]},
@@ -184,13 +184,9 @@ def configure(c, settings: HubSettings) -> None:
          "scopes": ["list:users", "read:servers", "delete:servers"]},
         {"name": "idle-culler", "services": ["idle-culler"],
          "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"]},
+        {"name": "dask-gateway-users", "groups": list(GATEWAY_GROUPS),
+         "scopes": ["access:services!service=dask-gateway"]},
     ]  # fmt: skip
-    gateway = next((s for s in c.JupyterHub.services if s["name"] == "dask-gateway"), None)
-    if gateway:
-        c.JupyterHub.load_roles.append({
-            "name": "dask-gateway-users", "groups": list(GATEWAY_GROUPS),
-            "scopes": ["access:services!service=dask-gateway"],
-        })  # fmt: skip
 
     # after login, the Korean home page with the entrances (not an automatic spawn:
     # staff who write no code need no server)
@@ -207,22 +203,20 @@ def configure(c, settings: HubSettings) -> None:
     # ~/.jupyter and the like are not read: a user cannot add handlers, static paths or
     # headers to their server (Z2JH does the same)
     c.Spawner.disable_user_config = True
-    # the `server` role's scopes; with the gateway, the server's token (JUPYTERHUB_API_TOKEN)
+    # the `server` role's scopes, and Dask Gateway: the server's token (JUPYTERHUB_API_TOKEN)
     # may reach it if its user may (the hub grants only the scopes its owner holds)
-    c.Spawner.server_token_scopes = ["users:activity!user", "access:servers!server"]
-    c.Spawner.environment = dict(settings.map_environment)
-    if gateway:
-        c.Spawner.server_token_scopes.append("access:services!service=dask-gateway")
-        # dask_gateway.Gateway() in a notebook finds the gateway without arguments: its own
-        # proxies, where a user container reaches them; links for the browser (dashboards)
-        # go through the hub's public URL
-        listen = gateway["environment"]
-        c.Spawner.environment.update({
-            "DASK_GATEWAY__ADDRESS": f"http://{listen['SDH_GATEWAY_ADDRESS']}{GATEWAY_PREFIX}",
-            "DASK_GATEWAY__PUBLIC_ADDRESS": f"{settings.bind_url}{GATEWAY_PREFIX}",
-            "DASK_GATEWAY__PROXY_ADDRESS": f"gateway://{listen['SDH_GATEWAY_TCP_ADDRESS']}",
-            "DASK_GATEWAY__AUTH__TYPE": "jupyterhub",
-        })  # fmt: skip
+    c.Spawner.server_token_scopes = ["users:activity!user", "access:servers!server",
+                                     "access:services!service=dask-gateway"]  # fmt: skip
+    # dask_gateway.Gateway() in a notebook finds the gateway without arguments: its own
+    # proxies, where a user container reaches them; links for the browser (dashboards) go
+    # through the hub's public URL
+    c.Spawner.environment = {
+        **settings.map_environment,
+        "DASK_GATEWAY__ADDRESS": f"http://{hub_ip}:{settings.gateway_port}{GATEWAY_PREFIX}",
+        "DASK_GATEWAY__PUBLIC_ADDRESS": f"{settings.bind_url}{GATEWAY_PREFIX}",
+        "DASK_GATEWAY__PROXY_ADDRESS": f"gateway://{hub_ip}:{settings.gateway_proxy_port}",
+        "DASK_GATEWAY__AUTH__TYPE": "jupyterhub",
+    }
     c.DockerSpawner.client_kwargs = {"base_url": settings.docker_host}
     c.DockerSpawner.image = settings.image
     c.DockerSpawner.pull_policy = "never"

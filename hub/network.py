@@ -204,10 +204,10 @@ def hub_address(settings) -> str:
         client.close()
 
 
-def service_address(settings) -> str:
+def service_address(hub_ip: str) -> str:
     """The fixed address of the platform's service container on the hub network (the
-    dashboards service): the host after the hub's own."""
-    return str(ipaddress.ip_address(hub_address(settings)) + 1)
+    dashboards service): the host after the hub's own, ``hub_ip``."""
+    return str(ipaddress.ip_address(hub_ip) + 1)
 
 
 def prepare_host(settings) -> str:

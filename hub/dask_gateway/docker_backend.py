@@ -39,7 +39,7 @@ from dask_gateway_server.backends.base import ClusterConfig, PublicException
 from dask_gateway_server.backends.db_base import DBBackendBase, JobStatus
 from dask_gateway_server.traitlets import Type
 from dockerspawner import DockerSpawner
-from traitlets import Dict, Integer, List, Unicode
+from traitlets import Integer, List, Unicode
 
 from hub.container_options import (
     DASK_CLUSTER_LABEL,
@@ -113,14 +113,6 @@ class DockerBackend(DBBackendBase):
         """,
     )
     data_mount = Unicode("/srv/data", config=True, help="Where the data directory is mounted.")
-    volumes = Dict(
-        config=True,
-        help="""More mounts, as DockerSpawner's ``volumes``: a named volume or host path →
-        a container path, or ``{"bind": path, "mode": "ro"}``; ``{username}`` is the owner's
-        escaped name. None by default: the user's home is not there (hub/homes.py).
-        Example: ``{"/srv/reference/{username}": {"bind": "/srv/reference", "mode": "ro"}}``.
-        """,
-    )
     pids_limit = Integer(1024, config=True, help="Processes and threads per container.")
     open_files_limit = Integer(4096, config=True, help="Open files per process.")
     tmp_size = Unicode(
@@ -209,12 +201,8 @@ class DockerBackend(DBBackendBase):
         ensure_network(self.client, network, self.network_pool, prefix=self.prefix)
         groups = list(cluster.config.get("data_groups") or ())
         gids = gids_for(self.data_dir, set(groups)) if self.data_dir else []
-        binds = {}
-        if self.data_dir:
-            binds[self.data_dir] = {"bind": self.data_mount, "mode": "ro"}
-        for source, target in self.volumes.items():
-            mount = target if isinstance(target, dict) else {"bind": target, "mode": "rw"}
-            binds[source.format(username=escaped)] = mount
+        # the data, read-only, and nothing else: not the user's home (hub/homes.py)
+        binds = {self.data_dir: {"bind": self.data_mount, "mode": "ro"}} if self.data_dir else {}
         facts = ContainerFacts(
             user=user,
             data_gids=tuple(gids),

@@ -52,7 +52,7 @@ def test_the_service_container_is_hardened_on_the_hub_network(running_hub, servi
     networks = container.attrs["NetworkSettings"]["Networks"]
     assert list(networks) == [hub_network(settings.container_prefix)]
     assert networks[hub_network(settings.container_prefix)]["IPAddress"] == service_address(
-        settings
+        hub_address(settings)
     )
     # the shared kernels' data views: public and internal, no restricted dataset
     expected = gids_for(settings.data_dir, {KERNEL_DATA_GROUPS})
