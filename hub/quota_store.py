@@ -4,13 +4,21 @@ Not the hub's database: the spawner and the quota admin service share this file.
 session row is open while the server runs; it carries the limits and GPU devices granted,
 so usage (CPU-, memory-, GPU-hours) and the GPU allocator both read it, and every write
 that hands out something scarce runs in one ``BEGIN IMMEDIATE`` transaction.
+
+The file is in WAL mode: reads (the policy for a spawn form, the admin pages) never wait
+for a writer and never block one. A writer waits for another at most ``busy_timeout``
+seconds, then gets :class:`QuotaStoreBusy` with a message for staff. The parsed policy is
+kept until a newer version is stored, so a spawn does not re-check the document.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,7 +51,8 @@ CREATE TABLE IF NOT EXISTS sessions (
     mem INTEGER NOT NULL,
     gpus TEXT NOT NULL,
     started REAL NOT NULL,
-    stopped REAL
+    stopped REAL,
+    ready REAL
 );
 CREATE INDEX IF NOT EXISTS sessions_open ON sessions (stopped);
 """
@@ -57,6 +66,17 @@ class QuotaRefused(Exception):
         super().__init__(message)
 
 
+class QuotaStoreBusy(Exception):
+    """Another process held the quota store's write lock for too long (message in Korean)."""
+
+    def __init__(self, path: Path, waited: float) -> None:
+        self.path = path
+        super().__init__(
+            f"자원 관리 저장소가 다른 작업으로 잠겨 있어 {waited:g}초 동안 기다렸지만 처리하지"
+            " 못했습니다. 잠시 후 다시 시도해 주세요. 계속되면 관리자에게 문의해 주세요."
+        )
+
+
 @dataclass(frozen=True)
 class Session:
     id: int
@@ -68,32 +88,73 @@ class Session:
     gpus: tuple[str, ...]
     started: float
     stopped: float | None
+    #: When the server first answered (None while it starts): the run time counts from here.
+    ready: float | None = None
 
 
 class QuotaStore:
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, busy_timeout: float = 10.0) -> None:
         self.path = Path(path)
+        self.busy_timeout = busy_timeout
+        self._policy: tuple[int, Policy] | None = None
+        self._policy_lock = threading.Lock()
         private_file(self.path)
-        db = sqlite3.connect(self.path)
-        try:
-            db.executescript(_SCHEMA)
-        finally:
-            db.close()
+        with self._busy_as_error():
+            db = sqlite3.connect(self.path, timeout=busy_timeout)
+            try:
+                db.execute("PRAGMA journal_mode=WAL")
+                db.executescript(_SCHEMA)
+                columns = {row[1] for row in db.execute("PRAGMA table_info(sessions)")}
+                if "ready" not in columns:  # a store from before readiness was recorded
+                    db.execute("ALTER TABLE sessions ADD COLUMN ready REAL")
+            finally:
+                db.close()
 
-    def transaction(self):
-        return write_transaction(sqlite3.connect(self.path, timeout=30))
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction (``BEGIN IMMEDIATE``): all of it or nothing."""
+        connection = sqlite3.connect(self.path, timeout=self.busy_timeout)
+        with self._busy_as_error(), write_transaction(connection) as db:
+            yield db
+
+    @contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        """A read-only snapshot: it takes no lock a writer waits for (WAL)."""
+        with self._busy_as_error():
+            db = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
+            try:
+                db.execute("BEGIN")  # deferred: one consistent snapshot for the block
+                yield db
+            finally:
+                db.close()
+
+    @contextmanager
+    def _busy_as_error(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) and "busy" not in str(e):
+                raise
+            raise QuotaStoreBusy(self.path, self.busy_timeout) from e
 
     # policy
 
     def policy(self, default: dict | None = None) -> Policy:
         """The policy in force (the latest accepted one, or ``default`` if none yet)."""
-        with self.transaction() as db:
-            row = db.execute("SELECT document FROM policy ORDER BY id DESC LIMIT 1").fetchone()
+        with self.reading() as db:
+            (latest,) = db.execute("SELECT max(id) FROM policy").fetchone()
+            with self._policy_lock:
+                if self._policy is not None and self._policy[0] == latest:
+                    return self._policy[1]
+            row = db.execute("SELECT document FROM policy WHERE id = ?", (latest,)).fetchone()
         if row is None:
             if default is None:
                 raise PolicyError("policy", "no policy has been set")
             return parse_policy(default)
-        return parse_policy(json.loads(row[0]))
+        policy = parse_policy(json.loads(row[0]))
+        with self._policy_lock:
+            self._policy = (latest, policy)
+        return policy
 
     def set_policy(self, document: dict, actor: str) -> Policy:
         """Check and put a policy in force, recording before → after in the audit log.
@@ -115,7 +176,7 @@ class QuotaStore:
 
     def ensure_policy(self, document: dict) -> Policy:
         """Put ``document`` in force if no policy exists yet (first start)."""
-        with self.transaction() as db:
+        with self.reading() as db:
             exists = db.execute("SELECT 1 FROM policy LIMIT 1").fetchone()
         return self.policy() if exists else self.set_policy(document, actor="system")
 
@@ -133,7 +194,7 @@ class QuotaStore:
         )
 
     def audit_log(self, limit: int = 200) -> list[dict]:
-        with self.transaction() as db:
+        with self.reading() as db:
             rows = db.execute(
                 "SELECT time, actor, action, target, before, after FROM audit"
                 " ORDER BY id DESC LIMIT ?",
@@ -194,6 +255,15 @@ class QuotaStore:
         return Session(session_id, user, tuple(sorted(groups)), profile.slug, profile.cpu,
                        profile.mem, devices, now, None)  # fmt: skip
 
+    def mark_ready(self, user: str) -> None:
+        """The user's server answered: its run time (``max_age``) counts from now."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE sessions SET ready = ? WHERE user = ? AND stopped IS NULL"
+                " AND ready IS NULL",
+                (time.time(), user),
+            )
+
     def close_sessions(self, user: str) -> int:
         """End the user's open sessions (the server stopped); return how many."""
         with self.transaction() as db:
@@ -217,25 +287,28 @@ class QuotaStore:
                            (now, user))  # fmt: skip
             for user in set(running) - open_users:
                 found = running[user]
-                db.execute(
-                    "INSERT INTO sessions (user, groups, profile, cpu, mem, gpus, started)"
-                    " VALUES (?, '[]', ?, ?, ?, ?, ?)",
+                db.execute(  # it runs, so it is ready; its run time counts from adoption
+                    "INSERT INTO sessions (user, groups, profile, cpu, mem, gpus, started, ready)"
+                    " VALUES (?, '[]', ?, ?, ?, ?, ?, ?)",
                     (user, found["profile"], found["cpu"], found["mem"],
-                     json.dumps(list(found["gpus"])), now),
+                     json.dumps(list(found["gpus"])), now, now),
                 )  # fmt: skip
                 self._audit(db, "system", "session.adopted", user, None, found)
 
     def sessions(self, *, open_only: bool = False, since: float = 0,
                  until: float | None = None) -> list[Session]:  # fmt: skip
         """Sessions overlapping [since, until) (all open ones with ``open_only``)."""
-        query = "SELECT * FROM sessions WHERE (stopped IS NULL OR stopped > ?)"
+        query = (
+            "SELECT id, user, groups, profile, cpu, mem, gpus, started, stopped, ready"
+            " FROM sessions WHERE (stopped IS NULL OR stopped > ?)"
+        )
         params: list = [since]
         if until is not None:
             query += " AND started < ?"
             params.append(until)
         if open_only:
             query += " AND stopped IS NULL"
-        with self.transaction() as db:
+        with self.reading() as db:
             rows = db.execute(query + " ORDER BY id", params).fetchall()
         return [
             Session(
@@ -248,6 +321,7 @@ class QuotaStore:
                 tuple(json.loads(r[6])),
                 r[7],
                 r[8],
+                r[9],
             )  # fmt: skip
             for r in rows
         ]

@@ -3,13 +3,17 @@
 DockerSpawner does the container work; this subclass adds what the platform needs on top:
 
 - loopback mode: with ``network_name = "host"`` every server gets its own free port on
-  127.0.0.1 (DockerSpawner's fixed 8888 would collide, and docker-py refuses host networking
-  with port bindings);
+  127.0.0.1 from ``host_ports``, a range outside the kernel's ephemeral ports, so ports that
+  other programs take with bind-to-0 never collide with it (DockerSpawner's fixed 8888
+  would, and docker-py refuses host networking with port bindings);
 - more than one thread for Docker calls, so that ten users starting or stopping at once do
   not queue behind each other;
 - quotas: the profiles of the quota policy (hub/quota_policy.py) are the only choice in the
   spawn form and the REST API; every spawn re-checks the choice against the policy in force,
   admits it against the host's memory and hands out GPU device ids (hub/quota_store.py);
+  the server's run time counts from the moment it answers;
+- nothing blocks the hub: the quota store, the catalog and Docker are called from worker
+  threads, never from the event loop that serves every user;
 - a quota'd server starts at full speed: the CPU quota is applied with ``docker update`` as
   soon as the server answers, before the hub hands it to the user;
 - isolation: in the ``isolated`` network mode each user's server runs on a bridge network
@@ -27,6 +31,8 @@ DockerSpawner does the container work; this subclass adds what the platform need
 from __future__ import annotations
 
 import asyncio
+import random
+import socket
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,8 +42,8 @@ import docker.types
 import requests.exceptions
 from dockerspawner import DockerSpawner
 from jupyterhub.spawner import SpawnException
-from jupyterhub.utils import random_port, url_path_join, wait_for_http_server
-from traitlets import Bool, Dict, Integer, Unicode, default
+from jupyterhub.utils import url_path_join, wait_for_http_server
+from traitlets import Bool, Dict, Float, Integer, Unicode, default
 
 from hub.container_options import (
     DASK_CLUSTER_LABEL,
@@ -51,7 +57,7 @@ from hub.homes import ensure_home, unmount
 from hub.network import ensure_network, user_network
 from hub.profiles_form import render_form
 from hub.quota_policy import Policy, Profile
-from hub.quota_store import QuotaRefused, QuotaStore
+from hub.quota_store import QuotaRefused, QuotaStore, QuotaStoreBusy
 from seoul_data.access import GROUPS_VARIABLE
 from seoul_data.data_permissions import gids_for
 
@@ -78,6 +84,17 @@ class SeoulDockerSpawner(DockerSpawner):
 
         Each server then gets a free port on this address. Keep the loopback address: a user
         server must never listen on a public interface.
+        """,
+    )
+
+    host_ports = Unicode(
+        "20000-29999",
+        config=True,
+        help="""Ports for servers in the ``host`` network mode (first-last).
+
+        Keep the range outside the kernel's ephemeral ports
+        (``/proc/sys/net/ipv4/ip_local_port_range``): a port picked there could be taken by
+        any program that binds port 0 between our pick and the server's bind.
         """,
     )
 
@@ -136,6 +153,14 @@ class SeoulDockerSpawner(DockerSpawner):
         Example: ``c.SeoulDockerSpawner.quota_db = "/srv/seoul-data-hub/state/quota.sqlite"``.
         """,
     )
+    quota_store_timeout = Float(
+        5.0,
+        config=True,
+        help="""Seconds a spawn waits for the quota store's write lock (held by another
+        process: a policy change, a backup) before it fails with a clear message. Keep it
+        under ``slow_spawn_timeout`` so the refusal reaches the spawn request itself.
+        """,
+    )
     default_policy = Dict(
         config=True,
         help="Policy document put in force when the quota store has none yet (first start).",
@@ -157,6 +182,8 @@ class SeoulDockerSpawner(DockerSpawner):
     spawn_policy: Policy | None = None
     gpu_devices: tuple[str, ...] = ()
     _threaded_executor: ThreadPoolExecutor | None = None
+    #: One store per file for the whole hub, so its parsed policy is kept between spawns.
+    _stores: dict[str, QuotaStore] = {}
 
     @property
     def executor(self) -> ThreadPoolExecutor:
@@ -196,21 +223,36 @@ class SeoulDockerSpawner(DockerSpawner):
     # quotas
 
     def quota_store(self) -> QuotaStore | None:
-        return QuotaStore(self.quota_db) if self.quota_db else None
+        if not self.quota_db:
+            return None
+        stores = SeoulDockerSpawner._stores
+        if self.quota_db not in stores:
+            stores[self.quota_db] = QuotaStore(self.quota_db, busy_timeout=self.quota_store_timeout)
+        return stores[self.quota_db]
 
     def policy(self) -> Policy | None:
+        """The policy in force (blocking: call it from a worker thread)."""
         store = self.quota_store()
         return store.ensure_policy(self.default_policy) if store else None
 
-    def allowed_profiles(self) -> list[Profile]:
-        policy = self.policy()
+    async def in_thread(self, function, *args):
+        """Run a blocking call (SQLite, catalog, Docker) off the hub's event loop."""
+        return await asyncio.wrap_future(self.executor.submit(function, *args))
+
+    async def allowed_profiles(self) -> list[Profile]:
+        policy = await self.in_thread(self.policy)
         return policy.profiles_for(self.user.name, self.data_groups) if policy else []
 
     @default("options_form")
     def _default_options_form(self):
         if not self.quota_db:
             return ""
-        return lambda spawner: render_form(spawner.allowed_profiles())
+
+        async def form(spawner):
+            with spawner._store_busy_for_staff():
+                return render_form(await spawner.allowed_profiles())
+
+        return form
 
     @default("options_from_form")
     def _default_options_from_form(self):
@@ -220,12 +262,13 @@ class SeoulDockerSpawner(DockerSpawner):
     def _default_apply_user_options(self):
         return SeoulDockerSpawner._apply_profile
 
-    def _apply_profile(self, user_options: dict) -> None:
+    async def _apply_profile(self, user_options: dict) -> None:
         """Check ``user_options`` against the policy in force and set this server's limits.
 
         Only ``{"profile": slug}`` is accepted, and only a profile the user may use now:
         stored options from an earlier spawn are checked again."""
-        policy = self.policy()
+        with self._store_busy_for_staff():
+            policy = await self.in_thread(self.policy)
         if policy is None:
             if user_options:
                 raise _refused("이 서버에서는 선택 항목을 받지 않습니다.", "user-options")
@@ -271,19 +314,24 @@ class SeoulDockerSpawner(DockerSpawner):
             }
         return found
 
-    async def _open_session(self) -> None:
-        """Admit this server and take its GPUs, or refuse with the reason."""
+    def _admit(self):
+        """Admit this server and take its GPUs (blocking: Docker and the quota store)."""
         # the policy the profile was checked against: one snapshot for the whole spawn
         store, policy = self.quota_store(), self.spawn_policy
-        if store is None or self.profile is None:
-            return
         # what runs is the truth: the store may predate a hub restart or be new
-        store.reconcile(await asyncio.wrap_future(self.executor.submit(self.running_containers)))
+        store.reconcile(self.running_containers())
+        return store.open_session(
+            self.user.name, self.data_groups, self.profile,
+            host_mem=policy.host.mem, gpu_inventory=policy.host.gpus,
+        )  # fmt: skip
+
+    async def _open_session(self) -> None:
+        """Admit this server and take its GPUs, or refuse with the reason."""
+        if self.quota_store() is None or self.profile is None:
+            return
         try:
-            session = store.open_session(
-                self.user.name, self.data_groups, self.profile,
-                host_mem=policy.host.mem, gpu_inventory=policy.host.gpus,
-            )  # fmt: skip
+            with self._store_busy_for_staff():
+                session = await self.in_thread(self._admit)
         except QuotaRefused as e:
             raise _refused(str(e), e.reason, status=503) from None
         self.gpu_devices = session.gpus
@@ -309,7 +357,7 @@ class SeoulDockerSpawner(DockerSpawner):
         return env
 
     async def create_object(self):
-        facts = await asyncio.wrap_future(self.executor.submit(self._container_facts))
+        facts = await self.in_thread(self._container_facts)
         create, host = container_options(facts)
         self.extra_create_kwargs, self.extra_host_config = create, host
         if not (self.fast_start and self.cpu_limit):
@@ -358,16 +406,19 @@ class SeoulDockerSpawner(DockerSpawner):
         if self.uses_host_network:
             # a fresh port per start: containers are removed on stop, so none is reused
             self.ip = self.loopback_ip
-            self.port = random_port()
+            self.port = await self.in_thread(free_port_in, self.loopback_ip, self.host_ports)
         try:
             with self._docker_failures_for_staff():
                 await self._open_session()
                 ip, port = await super().start()
+                answered = await self._wait_up(ip, port)
                 if self.fast_start and self.cpu_limit:
-                    await self._apply_cpu_quota_when_up(ip, port)
+                    await self._apply_cpu_quota()
+                if answered and self.quota_db:
+                    await self.in_thread(self.quota_store().mark_ready, self.user.name)
         except BaseException:
             if self.quota_db:
-                self.quota_store().close_sessions(self.user.name)
+                await self.in_thread(self.quota_store().close_sessions, self.user.name)
             raise
         return ip, port
 
@@ -375,24 +426,47 @@ class SeoulDockerSpawner(DockerSpawner):
         try:
             await super().stop(now=now)
             if self.homes_dir:  # the container is gone: its home's loop device is free
-                await asyncio.wrap_future(
-                    self.executor.submit(unmount, self.homes_dir, self.escaped_name)
-                )
+                await self.in_thread(unmount, self.homes_dir, self.escaped_name)
         finally:
             if self.quota_db:
-                self.quota_store().close_sessions(self.user.name)
+                await self.in_thread(self.quota_store().close_sessions, self.user.name)
 
-    async def _apply_cpu_quota_when_up(self, ip: str, port: int) -> None:
-        """Wait for the server to answer (at most ``http_timeout``), then limit its CPU."""
+    async def _wait_up(self, ip: str, port: int) -> bool:
+        """Wait for the server to answer (at most ``http_timeout``); say whether it did.
+
+        A container that exits meanwhile ends the wait at once."""
         url = f"http://{ip}:{port}" + url_path_join(self.server.base_url, "api")
-        try:
-            await wait_for_http_server(url, timeout=self.http_timeout)
-        except TimeoutError:
-            self.log.warning("%s's server did not answer; limiting its CPU now", self.user.name)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.http_timeout
+        while loop.time() < deadline:
+            try:
+                await wait_for_http_server(url, timeout=min(2, deadline - loop.time()))
+            except TimeoutError:
+                if await self.poll() is not None:
+                    self.log.warning("%s's server exited before it answered", self.user.name)
+                    return False
+                continue
+            return True
+        self.log.warning("%s's server did not answer in %s s", self.user.name, self.http_timeout)
+        return False
+
+    async def _apply_cpu_quota(self) -> None:
+        """Limit the server's CPU now that its start-up is done (``fast_start``)."""
         period = 100_000
         await self.docker("update_container", self.container_id,
                           cpu_period=period, cpu_quota=int(self.cpu_limit * period))  # fmt: skip
         self.log.info("%s's server: CPU quota %s applied", self.user.name, self.cpu_limit)
+
+    @contextmanager
+    def _store_busy_for_staff(self):
+        """A quota store locked too long by another process: a clear refusal, not a 500."""
+        try:
+            yield
+        except QuotaStoreBusy as e:
+            raise StaffSpawnException(
+                str(e), reason="quota-store-busy", status_code=503,
+                log_message=f"Quota store {e.path} locked for {self.user.name}'s spawn: {e}",
+            ) from e  # fmt: skip
 
     @contextmanager
     def _docker_failures_for_staff(self):
@@ -434,6 +508,21 @@ class SeoulDockerSpawner(DockerSpawner):
         if self.uses_host_network:
             return self.loopback_ip, self.port
         return await super().get_ip_and_port()
+
+
+def free_port_in(ip: str, ports: str) -> int:
+    """A port of the range ``"first-last"`` that nothing listens on at ``ip`` right now."""
+    first, last = (int(part) for part in ports.split("-"))
+    candidates = list(range(first, last + 1))
+    random.shuffle(candidates)
+    for port in candidates[:200]:
+        with socket.socket() as probe:
+            try:
+                probe.bind((ip, port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {ports} on {ip}")
 
 
 def _engine_unreachable(error: Exception) -> bool:

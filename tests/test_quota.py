@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import html
+import json
+import subprocess
+import sys
 import threading
 import time
 
@@ -218,6 +221,53 @@ def test_admission_and_gpu_refusals(hub, tokens, policy):
     assert spawn(hub, tokens["alice"], "alice", profile="analysis").status_code in (201, 202)
     hub.wait_ready(tokens["alice"], "alice")
     stop(hub, tokens["alice"], "alice")
+
+
+LOCKER = """
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("BEGIN IMMEDIATE")
+print("locked", flush=True)
+sys.stdin.read()
+"""
+
+
+def failure_message(hub, token, name, **options) -> str:
+    """Spawn and return the message of its failure, whether the refusal came with the
+    request or (past the hub's slow-spawn timeout) in the progress events the page shows."""
+    response = spawn(hub, token, name, **options)
+    if response.status_code != 202:
+        assert response.status_code >= 400, response.text
+        return response.json()["message"]
+    events = requests.get(f"{hub.url}/hub/api/users/{name}/server/progress", stream=True,
+                          headers={"Authorization": f"token {token}"}, timeout=60)  # fmt: skip
+    for line in events.iter_lines(decode_unicode=True):
+        if line.startswith("data:"):
+            event = json.loads(line[5:])
+            if event.get("failed"):
+                return event["message"]
+    raise AssertionError(f"{name}'s spawn did not fail")
+
+
+def test_a_locked_quota_store_refuses_clearly_then_recovers(hub, tokens, policy):
+    """Another process holds the quota store's write lock: a spawn waits a few seconds,
+    then fails with a Korean message, and nothing is left behind; then spawns work."""
+    locker = subprocess.Popen([sys.executable, "-c", LOCKER, str(hub.settings.quota_db)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        assert locker.stdout.readline().strip() == "locked"
+        started = time.monotonic()
+        message = failure_message(hub, tokens["dave"], "dave", profile="basic")
+        assert "자원 관리 저장소가 다른 작업으로 잠겨" in message
+        assert time.monotonic() - started >= 4  # it waited for the lock before it gave up
+        assert hub.containers_named("dave") == []
+        # the hub kept serving meanwhile and still does
+        assert hub.api(tokens["boss"], "GET", "/users/dave").status_code == 200
+    finally:
+        locker.communicate("")
+    assert spawn(hub, tokens["dave"], "dave", profile="basic").status_code in (201, 202)
+    hub.wait_ready(tokens["dave"], "dave")
+    stop(hub, tokens["dave"], "dave")
 
 
 def test_servers_past_their_maximum_run_time_are_stopped(hub, tokens, policy):

@@ -26,8 +26,8 @@ from tornado.httpclient import AsyncHTTPClient
 
 from hub.container_options import DASK_CLUSTER_LABEL
 from hub.profiles_form import profile_summary
-from hub.quota_policy import PolicyError
-from hub.quota_store import QuotaStore
+from hub.quota_policy import Policy, PolicyError
+from hub.quota_store import QuotaStore, Session
 from hub.usage import month_bounds, to_csv, usage
 
 ADMIN_GROUP = "admin"
@@ -174,14 +174,23 @@ def _live_usage(docker_host: str, prefix: str) -> dict[str, dict]:
     return result
 
 
+def past_max_age(policy: Policy, sessions: list[Session], now: float) -> list[str]:
+    """Users whose server has run longer than its profile's ``max_age``.
+
+    The run time counts from the moment the server first answered, not from admission: a
+    slow start (image, home, a busy host) is not the user's time, and a server still
+    starting is never cut short."""
+    expired = []
+    for session in sessions:
+        profile = policy.profiles.get(session.profile)
+        if profile and profile.max_age and session.ready and now - session.ready > profile.max_age:
+            expired.append(session.user)
+    return expired
+
+
 async def stop_servers_past_max_age(store: QuotaStore) -> list[str]:
     """Stop (through the hub's API) servers that ran longer than their profile allows."""
-    policy, now = store.policy(), time.time()
-    expired = []
-    for session in store.sessions(open_only=True):
-        profile = policy.profiles.get(session.profile)
-        if profile and profile.max_age and now - session.started > profile.max_age:
-            expired.append(session.user)
+    expired = past_max_age(store.policy(), store.sessions(open_only=True), time.time())
     client = AsyncHTTPClient()
     headers = {"Authorization": f"token {os.environ['JUPYTERHUB_API_TOKEN']}"}
     stopped = []
