@@ -23,6 +23,10 @@ import docker.types
 USER_LABEL = "org.seoul-data-hub.user"
 PROFILE_LABEL = "org.seoul-data-hub.profile"
 GPUS_LABEL = "org.seoul-data-hub.gpus"
+#: The profile's CPU and memory limits, so the quota store can be matched with the running
+#: servers from one container listing (no inspect per container).
+CPU_LABEL = "org.seoul-data-hub.cpu"
+MEM_LABEL = "org.seoul-data-hub.mem"
 #: On a Dask scheduler's or worker's container (hub/dask_gateway/docker_backend.py): its
 #: cluster and its role. A container with it is not the user's server.
 DASK_CLUSTER_LABEL = "org.seoul-data-hub.dask-cluster"
@@ -36,6 +40,8 @@ class ContainerFacts:
     #: The hub user whose container it is; empty for a platform service's container.
     user: str
     profile: str = ""
+    cpu: float = 0.0
+    mem: int = 0
     gpus: tuple[str, ...] = ()
     data_gids: tuple[int, ...] = ()
     pids: int = 1024
@@ -51,7 +57,8 @@ def container_options(facts: ContainerFacts) -> tuple[dict, dict]:
     # a platform service's container (the dashboards) has no user: it is nobody's server
     labels = {USER_LABEL: facts.user} if facts.user else {}
     if facts.profile:
-        labels[PROFILE_LABEL] = facts.profile
+        labels.update({PROFILE_LABEL: facts.profile, CPU_LABEL: f"{facts.cpu:g}",
+                       MEM_LABEL: str(facts.mem)})  # fmt: skip
     if facts.gpus:
         labels[GPUS_LABEL] = ",".join(facts.gpus)
     create = dict(facts.create_extra)

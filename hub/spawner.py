@@ -46,8 +46,10 @@ from jupyterhub.utils import url_path_join, wait_for_http_server
 from traitlets import Bool, Dict, Float, Integer, Unicode, default
 
 from hub.container_options import (
+    CPU_LABEL,
     DASK_CLUSTER_LABEL,
     GPUS_LABEL,
+    MEM_LABEL,
     PROFILE_LABEL,
     USER_LABEL,
     ContainerFacts,
@@ -296,7 +298,10 @@ class SeoulDockerSpawner(DockerSpawner):
         self.mem_limit = chosen.mem
 
     def running_containers(self) -> dict[str, dict]:
-        """The platform's running user containers: user → profile, limits, GPUs."""
+        """The platform's running user containers: user → profile, limits, GPUs.
+
+        One listing: the limits are read from the labels the container was created with
+        (an older container without them is inspected)."""
         found = {}
         for container in self.client.containers(filters={"label": USER_LABEL}):
             labels = container["Labels"]
@@ -304,14 +309,16 @@ class SeoulDockerSpawner(DockerSpawner):
                 continue
             if DASK_CLUSTER_LABEL in labels:
                 continue  # the user's Dask scheduler or worker, not their server
-            details = self.client.inspect_container(container["Id"])["HostConfig"]
-            period = details.get("CpuPeriod") or 100_000
+            if CPU_LABEL in labels and MEM_LABEL in labels:
+                cpu, mem = float(labels[CPU_LABEL]), int(labels[MEM_LABEL])
+            else:
+                details = self.client.inspect_container(container["Id"])["HostConfig"]
+                cpu = (details.get("CpuQuota") or 0) / (details.get("CpuPeriod") or 100_000)
+                mem = details.get("Memory") or 0
             found[labels[USER_LABEL]] = {
-                "profile": labels.get(PROFILE_LABEL, ""),
-                "cpu": (details.get("CpuQuota") or 0) / period,
-                "mem": details.get("Memory") or 0,
+                "profile": labels.get(PROFILE_LABEL, ""), "cpu": cpu, "mem": mem,
                 "gpus": [g for g in labels.get(GPUS_LABEL, "").split(",") if g],
-            }
+            }  # fmt: skip
         return found
 
     def _admit(self):
@@ -393,6 +400,8 @@ class SeoulDockerSpawner(DockerSpawner):
         return ContainerFacts(
             user=self.user.name,
             profile=profile.slug if profile else "",
+            cpu=profile.cpu if profile else 0.0,
+            mem=profile.mem if profile else 0,
             gpus=tuple(self.gpu_devices),
             data_gids=tuple(gids),
             pids=profile.pids if profile else self.pids_limit,

@@ -19,7 +19,14 @@ import pytest
 from jupyterhub.objects import Hub
 
 import hub.quota_store
-from hub.container_options import GPUS_LABEL, USER_LABEL, ContainerFacts, container_options
+from hub.container_options import (
+    CPU_LABEL,
+    GPUS_LABEL,
+    MEM_LABEL,
+    USER_LABEL,
+    ContainerFacts,
+    container_options,
+)
 from hub.quota_policy import parse_policy
 from hub.quota_service.app import past_max_age
 from hub.quota_store import QuotaStore, QuotaStoreBusy, Session
@@ -73,6 +80,7 @@ def test_a_gpu_server_with_hidden_data_keeps_its_gpu_and_its_tmpfs(tmp_path, mon
         assert host["group_add"] == ["690001", "690004"]
         assert create["labels"][GPUS_LABEL] == "1"
         assert create["labels"][USER_LABEL] == "kim"
+        assert (create["labels"][CPU_LABEL], create["labels"][MEM_LABEL]) == ("1", str(2**31))
     assert spawner.extra_host_config == {"tmpfs": {"/scratch": "size=2g"}}
 
 
