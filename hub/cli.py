@@ -8,6 +8,8 @@ seoul-hub account passwd NAME
 seoul-hub account groups NAME --group staff [--admin | --no-admin]
 seoul-hub account list | remove NAME
 seoul-hub ensure-admin [NAME]     create the first administrator if missing
+seoul-hub backup FILE             the platform's state in one tar.gz (hub/backup.py)
+seoul-hub restore FILE [--force]  put a backup back (the hub and proxy stopped)
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pathlib import Path
 
 from hub import processes
 from hub.accounts import GROUPS, AccountError, AccountStore
+from hub.backup import NOT_INCLUDED, create_backup, restore_backup
 from hub.default_policy import default_policy
 from hub.quota_policy import PolicyError
 from hub.quota_store import QuotaStore
@@ -141,6 +144,21 @@ def _quota_audit(settings: HubSettings, args) -> None:
         print(f"{when}\t{entry['actor']}\t{entry['action']}\t{entry['target']}")
 
 
+def _backup(settings: HubSettings, args) -> None:
+    manifest = create_backup(settings, Path(args.file))
+    for member in manifest["members"]:
+        print(f"{member['name']}\t{member['size']} bytes")
+    print(f"backup written to {args.file} (keep it as private as the state directory)")
+    print(f"not included: {'; '.join(NOT_INCLUDED)}")
+
+
+def _restore(settings: HubSettings, args) -> None:
+    lines = restore_backup(settings, Path(args.file), force=args.force,
+                           new_secrets=args.new_secrets)  # fmt: skip
+    print("\n".join(lines))
+    print("restored; start the platform with `seoul-hub up`")
+
+
 def _print_password(name: str, password: str) -> None:
     print(f"user: {name}\npassword: {password}\n(shown once; keep it safe)")
 
@@ -199,6 +217,36 @@ def _parser() -> argparse.ArgumentParser:
     log = quota_verbs.add_parser("audit", help="who changed what, newest first")
     log.add_argument("--limit", type=int, default=50)
     log.set_defaults(run=_quota_audit)
+
+    not_included = (
+        "Not included: the data files (re-ingest them with `seoul-data ingest`) and the"
+        " users' home images, which stay in SDH_HOMES_DIR (back that folder up as files)."
+    )
+    save = commands.add_parser(
+        "backup", help="write the platform's state to FILE (tar.gz); safe while it runs",
+        description="Accounts, quota policy, usage and audit, the hub database, the dataset"
+        " catalog and the hub's secrets, with a manifest of SHA-256 sums. " + not_included,
+    )  # fmt: skip
+    save.add_argument("file", help="the new backup file (never overwritten)")
+    save.set_defaults(run=_backup)
+    load = commands.add_parser(
+        "restore", help="restore a backup (stop the hub and the proxy first)",
+        description="Checks the manifest and every hash before writing anything. An existing"
+        " catalog in the data directory is kept unless --force. " + not_included,
+    )  # fmt: skip
+    load.add_argument("file")
+    load.add_argument(
+        "--force",
+        action="store_true",
+        help="replace existing state (and the data directory's catalog)",
+    )
+    load.add_argument(
+        "--new-secrets",
+        action="store_true",
+        help="leave out the cookie secret and proxy token: the hub makes new ones"
+        " (a copy on another machine; everyone signs in again)",
+    )
+    load.set_defaults(run=_restore)
     return parser
 
 

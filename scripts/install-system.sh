@@ -20,6 +20,7 @@ want_command npm npm
 want_command chromium chromium        # headless browser for the page tests
 want_command make make
 want_command git git
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || needed+=(postgresql)  # SDH_DB_URL tests, pg_dump
 want_package ca-certificates
 want_package fonts-nanum              # Korean glyphs in charts and screenshots
 python3 -c "import ensurepip, venv" 2>/dev/null || needed+=(python3-venv)
