@@ -22,6 +22,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from hub.state_files import private_file
+from seoul_data.transactions import DiskFull, disk_full_as_error
 
 #: Groups of the platform. A tenant (a district office) will be one more group.
 GROUPS = ("admin", "analyst", "staff")
@@ -75,8 +76,10 @@ class AccountStore:
     def _connect(self) -> Iterator[sqlite3.Connection]:
         db = sqlite3.connect(self.path, timeout=10)
         try:
-            with db:
+            with disk_full_as_error(self.path), db:
                 yield db
+        except DiskFull as e:
+            raise AccountError(str(e)) from e
         finally:
             db.close()
 

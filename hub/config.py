@@ -163,8 +163,9 @@ def configure(c, settings: HubSettings) -> None:
     c.JupyterHub.cleanup_servers = False
     c.JupyterHub.cleanup_proxy = False
 
-    # the proxy runs on its own (hub.processes), so its routes survive a hub restart
-    c.ConfigurableHTTPProxy.should_start = False
+    # the proxy runs on its own (hub.processes), so its routes survive a hub restart; the
+    # hub starts it again if it dies (hub/detached_proxy.py)
+    c.JupyterHub.proxy_class = "hub.detached_proxy.DetachedProxy"
     c.ConfigurableHTTPProxy.api_url = settings.proxy_api_url
     c.ConfigurableHTTPProxy.auth_token = read_or_create_secret(state / "proxy_token")
 

@@ -272,17 +272,24 @@ class QuotaStore:
                 (time.time(), user),
             ).rowcount
 
-    def reconcile(self, running: dict[str, dict]) -> None:
+    def reconcile(self, running: dict[str, dict], *, starting_grace: float = 600) -> None:
         """Make open sessions match the containers that run (after a hub restart, or a
         lost store): close those whose container is gone, and adopt running containers
         that have no open session, with the limits and GPUs they carry.
+
+        A session whose server has not answered yet is a spawn under way (its container
+        may not exist yet): it stays booked, unless it is older than ``starting_grace``
+        seconds (a spawn no hub finished).
 
         running: user → {"profile", "cpu", "mem", "gpus"} read from the containers."""
         now = time.time()
         with self.transaction() as db:
             open_users = {u for (u,) in db.execute(
                 "SELECT user FROM sessions WHERE stopped IS NULL")}  # fmt: skip
-            for user in open_users - set(running):
+            settled = {u for (u,) in db.execute(
+                "SELECT user FROM sessions WHERE stopped IS NULL"
+                " AND (ready IS NOT NULL OR started < ?)", (now - starting_grace,))}  # fmt: skip
+            for user in settled - set(running):
                 db.execute("UPDATE sessions SET stopped = ? WHERE user = ? AND stopped IS NULL",
                            (now, user))  # fmt: skip
             for user in set(running) - open_users:

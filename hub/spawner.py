@@ -45,6 +45,7 @@ from jupyterhub.spawner import SpawnException
 from jupyterhub.utils import url_path_join, wait_for_http_server
 from traitlets import Bool, Dict, Float, Integer, Unicode, default
 
+from hub import recovery
 from hub.container_options import (
     CPU_LABEL,
     DASK_CLUSTER_LABEL,
@@ -517,6 +518,11 @@ class SeoulDockerSpawner(DockerSpawner):
         if self.uses_host_network:
             return self.loopback_ip, self.port
         return await super().get_ip_and_port()
+
+    async def poll(self):
+        """DockerSpawner's poll; a server that does not run gives back its container, home
+        and booking, and a spawn cut short by a hub restart is not adopted (hub/recovery.py)."""
+        return await recovery.poll(self, super().poll)
 
 
 def free_port_in(ip: str, ports: str) -> int:

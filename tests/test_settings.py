@@ -133,7 +133,7 @@ def test_deny_by_default_and_external_proxy(tmp_path):
     assert viewers == {"name": "dashboard-viewers", "groups": ["staff", "analyst", "admin"],
                        "scopes": ["access:services!service=dashboards"]}  # fmt: skip
     assert c.JupyterHub.db_url == "postgresql://hub@db/hub"
-    assert c.ConfigurableHTTPProxy.should_start is False
+    assert c.JupyterHub.proxy_class == "hub.detached_proxy.DetachedProxy"
     token_file = tmp_path / "state" / "proxy_token"
     assert c.ConfigurableHTTPProxy.auth_token == token_file.read_text()
     assert token_file.stat().st_mode & 0o077 == 0

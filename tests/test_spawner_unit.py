@@ -225,6 +225,25 @@ def test_a_locked_store_does_not_stop_the_hub(tmp_path, monkeypatch):
     assert "quota.sqlite" not in refused.jupyterhub_message  # the path is for the log
 
 
+def test_concurrent_spawns_keep_each_others_bookings(tmp_path):
+    """Users start at once: none of their containers runs yet when the next is admitted,
+    and every booking stays (admission counts them all, no GPU is given twice)."""
+
+    def spawn(name: str) -> SeoulDockerSpawner:
+        spawner = make_spawner(tmp_path, name=name)
+        spawner.running_containers = dict  # nothing runs yet: all are starting
+        asyncio.run(spawner._apply_profile({"profile": "basic"}))
+        asyncio.run(spawner._open_session())
+        return spawner
+
+    for i in range(4):  # 1 GiB each of the host's 4 GiB
+        spawn(f"u{i}")
+    store = SeoulDockerSpawner._stores[str(tmp_path / "quota.sqlite")]
+    assert sorted(s.user for s in store.sessions(open_only=True)) == ["u0", "u1", "u2", "u3"]
+    with pytest.raises(StaffSpawnException, match="메모리 여유가 부족"):
+        spawn("u4")
+
+
 # run time from readiness
 
 
