@@ -263,6 +263,12 @@ def test_a_locked_quota_store_refuses_clearly_then_recovers(hub, tokens, policy)
         assert hub.containers_named("dave") == []
         # the hub kept serving meanwhile and still does
         assert hub.api(tokens["boss"], "GET", "/users/dave").status_code == 200
+        # the admin's policy change waits too, then says why; the policy in force stays
+        changed = service(
+            hub, tokens["boss"], "PUT", "api/policy", json={**POLICY, "users": {"dave": ["basic"]}}
+        )
+        assert changed.status_code == 503 and "잠겨" in changed.json()["message"]
+        assert service(hub, tokens["boss"], "GET", "api/policy").json()["users"] == {}
     finally:
         locker.communicate("")
     assert spawn(hub, tokens["dave"], "dave", profile="basic").status_code in (201, 202)

@@ -27,8 +27,9 @@ from tornado.httpclient import AsyncHTTPClient
 from hub.container_options import DASK_CLUSTER_LABEL
 from hub.profiles_form import profile_summary
 from hub.quota_policy import Policy, PolicyError
-from hub.quota_store import QuotaStore, Session
+from hub.quota_store import QuotaStore, QuotaStoreBusy, Session
 from hub.usage import month_bounds, to_csv, usage
+from seoul_data.transactions import DiskFull
 
 ADMIN_GROUP = "admin"
 
@@ -96,6 +97,8 @@ class PolicyHandler(AdminHandler):
             policy = self.store.set_policy(document, actor=self.actor())
         except PolicyError as e:
             raise web.HTTPError(400, f"정책 오류 — {e.path}: {e.problem}") from None
+        except (DiskFull, QuotaStoreBusy) as e:  # nothing changed: the policy in force stays
+            raise web.HTTPError(503, str(e)) from None
         self.finish(policy.to_document())
 
 
