@@ -57,10 +57,11 @@ class HubSettings:
     #: Loopback port of Dask Gateway's TLS proxy to the schedulers: what a notebook's
     #: ``Gateway(proxy_address=...)`` and the Dask client connect to.
     gateway_proxy_port: int = 8085
-    #: Preheated kernels per dashboard, the most kernels serving viewers at once, and the
-    #: seconds after which a viewer's idle kernel is culled.
+    #: Preheated kernels per dashboard, the most kernels serving viewers at once (a kernel
+    #: that ran a dashboard holds ~250 MiB: 12 fit the 4G container with its pools and
+    #: server), and the seconds after which a viewer's idle kernel is culled.
     dashboards_pool: int = 1
-    dashboards_max_kernels: int = 20
+    dashboards_max_kernels: int = 12
     dashboards_idle: int = 900
     #: Memory of the dashboards service's container (its kernels together), isolated network.
     dashboards_mem_limit: str = "4G"

@@ -12,6 +12,8 @@ DockerSpawner does the container work; this subclass adds what the platform need
   spawn form and the REST API; every spawn re-checks the choice against the policy in force,
   admits it against the host's memory and hands out GPU device ids (hub/quota_store.py);
   the server's run time counts from the moment it answers;
+- turns at booting: at most ``concurrent_boots`` servers start up at once
+  (hub/boot_queue.py), the others wait in order and see their place on the spawn page;
 - nothing blocks the hub: the quota store, the catalog and Docker are called from worker
   threads, never from the event loop that serves every user;
 - a quota'd server starts at full speed: the CPU quota is applied with ``docker update`` as
@@ -31,6 +33,7 @@ DockerSpawner does the container work; this subclass adds what the platform need
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import socket
 from concurrent.futures import ThreadPoolExecutor
@@ -46,6 +49,7 @@ from jupyterhub.utils import url_path_join, wait_for_http_server
 from traitlets import Bool, Dict, Float, Integer, Unicode, default
 
 from hub import recovery
+from hub.boot_queue import BootQueue
 from hub.container_options import (
     CPU_LABEL,
     DASK_CLUSTER_LABEL,
@@ -164,6 +168,22 @@ class SeoulDockerSpawner(DockerSpawner):
         under ``slow_spawn_timeout`` so the refusal reaches the spawn request itself.
         """,
     )
+    concurrent_boots = Integer(
+        0,
+        config=True,
+        help="""Servers that start up at once (from container start until the server
+        answers); the others wait their turn in order. 0: one more than the host has cores
+        (a boot also waits on Docker and the disk).
+
+        On a CPU-bound host a burst of spawns then finishes a few at a time instead of all
+        at the end: the same total, a shorter wait for most users.
+        """,
+    )
+    boot_turn = Float(
+        15.0,
+        config=True,
+        help="Seconds a starting server holds its turn at most (a slow one lets others go).",
+    )
     default_policy = Dict(
         config=True,
         help="Policy document put in force when the quota store has none yet (first start).",
@@ -185,6 +205,9 @@ class SeoulDockerSpawner(DockerSpawner):
     spawn_policy: Policy | None = None
     gpu_devices: tuple[str, ...] = ()
     _threaded_executor: ThreadPoolExecutor | None = None
+    _boot_queue: BootQueue | None = None
+    _facts: ContainerFacts | None = None
+    _boot_ticket: asyncio.Future | None = None
     #: One store per file for the whole hub, so its parsed policy is kept between spawns.
     _stores: dict[str, QuotaStore] = {}
 
@@ -365,8 +388,8 @@ class SeoulDockerSpawner(DockerSpawner):
         return env
 
     async def create_object(self):
-        facts = await self.in_thread(self._container_facts)
-        create, host = container_options(facts)
+        # the facts were gathered before this start's boot turn (_boot_in_turn)
+        create, host = container_options(self._facts)
         self.extra_create_kwargs, self.extra_host_config = create, host
         if not (self.fast_start and self.cpu_limit):
             return await super().create_object()
@@ -420,8 +443,7 @@ class SeoulDockerSpawner(DockerSpawner):
         try:
             with self._docker_failures_for_staff():
                 await self._open_session()
-                ip, port = await super().start()
-                answered = await self._wait_up(ip, port)
+                ip, port, answered = await self._boot_in_turn()
                 if self.fast_start and self.cpu_limit:
                     await self._apply_cpu_quota()
                 if answered and self.quota_db:
@@ -440,6 +462,53 @@ class SeoulDockerSpawner(DockerSpawner):
         finally:
             if self.quota_db:
                 await self.in_thread(self.quota_store().close_sessions, self.user.name)
+
+    def boot_queue(self) -> BootQueue:
+        cls = SeoulDockerSpawner
+        if cls._boot_queue is None:
+            cls._boot_queue = BootQueue(self.concurrent_boots or (os.cpu_count() or 1) + 1)
+        return cls._boot_queue
+
+    async def _boot_in_turn(self) -> tuple[str, int, bool]:
+        """Create and start the container when its turn comes; wait for it to answer.
+
+        The turn passes on once the server answers, or after ``boot_turn`` seconds."""
+        # the network, the home and the data views are made ready first, outside the turn:
+        # they wait on Docker and the disk, not on the CPU
+        self._facts = await self.in_thread(self._container_facts)
+        queue = self.boot_queue()
+        self._boot_ticket = ticket = queue.ticket()
+        await queue.wait(ticket)
+        released = False
+
+        def release() -> None:
+            nonlocal released
+            if not released:
+                released = True
+                queue.release()
+
+        timer = asyncio.get_running_loop().call_later(self.boot_turn, release)
+        try:
+            ip, port = await super().start()
+            return ip, port, await self._wait_up(ip, port)
+        finally:
+            timer.cancel()
+            release()
+            self._boot_ticket = None
+
+    async def progress(self):
+        """The spawn page's messages: the place in the boot queue, then the start."""
+        shown = None
+        while self.pending == "spawn":
+            ticket = self._boot_ticket
+            if ticket is not None and ticket.done():
+                break
+            if ticket is not None and (ahead := self.boot_queue().ahead_of(ticket)) != shown:
+                shown = ahead
+                message = f"다른 서버가 먼저 시작하고 있어 기다리는 중입니다 ({ahead + 1}번째)"
+                yield {"progress": 10, "message": message}
+            await asyncio.sleep(0.5)
+        yield {"progress": 50, "message": "서버를 시작하는 중입니다…"}
 
     async def _wait_up(self, ip: str, port: int) -> bool:
         """Wait for the server to answer (at most ``http_timeout``); say whether it did.

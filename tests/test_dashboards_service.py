@@ -7,12 +7,14 @@ import json
 import re
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 import requests
 import websocket
 
+from hub.dashboards.app import Admission
 from hub.dashboards.listing import dashboards
 from tests.conftest import _failed_modules
 from tests.running_hub import RunningHub, hub_settings_for
@@ -116,6 +118,31 @@ def test_over_the_kernel_cap_a_busy_page_and_after_it_room_again(hub):
     assert again.status_code == 200
     for kernel in [*kernels, kernel_of(again)]:
         close(hub, carol, kernel)
+
+
+def test_viewers_arriving_together_never_overshoot_the_cap(hub):
+    """Eight pages asked at once: each gets the dashboard or the busy page, and no more
+    kernels serve viewers than the cap (a kernel killed for memory would be the price)."""
+    carol = hub.login("carol")
+    close(hub, carol, kernel_of(open_page(hub, carol)))  # signed in to the service first
+    with ThreadPoolExecutor(8) as pool:
+        pages = list(pool.map(lambda _: open_page(hub, carol), range(8)))
+    assert {page.status_code for page in pages} <= {200, 503}
+    served = [kernel_of(page) for page in pages if page.status_code == 200]
+    assert 1 <= len(served) <= MAX_KERNELS
+    assert any(page.status_code == 503 for page in pages)
+    for kernel in served:
+        close(hub, carol, kernel)
+
+
+def test_admission_counts_pages_being_rendered():
+    admission = Admission(max_kernels=3, max_rendering=2)
+    assert admission.enter(kernels_in_use=0) and admission.enter(kernels_in_use=0)
+    assert not admission.enter(kernels_in_use=0)  # two pages rendering: the host is busy
+    admission.leave()
+    assert not admission.enter(kernels_in_use=2)  # 2 in use + 1 rendering = the cap
+    assert admission.enter(kernels_in_use=1)
+    assert admission.rendering == 2
 
 
 def close(hub: RunningHub, session: requests.Session, kernel: str) -> None:

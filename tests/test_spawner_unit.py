@@ -19,6 +19,7 @@ import pytest
 from jupyterhub.objects import Hub
 
 import hub.quota_store
+from hub.boot_queue import BootQueue
 from hub.container_options import (
     CPU_LABEL,
     GPUS_LABEL,
@@ -303,3 +304,44 @@ def test_host_ports_come_from_their_own_range_and_skip_taken_ones():
         taken.listen()
         chosen = {free_port_in("127.0.0.1", f"{port}-{port + 1}") for _ in range(20)}
     assert chosen == {port + 1}
+
+
+# turns at booting
+
+
+def test_boot_turns_are_taken_in_order_and_never_more_than_the_slots():
+    queue, booting, order = BootQueue(2), [], []
+
+    async def boot(name: str) -> None:
+        ticket = queue.ticket()
+        await queue.wait(ticket)
+        booting.append(name)
+        assert len(booting) <= 2
+        order.append(name)
+        await asyncio.sleep(0.01)
+        booting.remove(name)
+        queue.release()
+
+    async def burst():
+        await asyncio.gather(*(boot(f"u{i}") for i in range(7)))
+
+    asyncio.run(burst())
+    assert order == [f"u{i}" for i in range(7)] and queue.booting == 0
+
+
+def test_a_waiter_that_gives_up_leaves_its_place():
+    async def scenario():
+        queue = BootQueue(1)
+        first, second, third = queue.ticket(), queue.ticket(), queue.ticket()
+        assert first.done() and (queue.ahead_of(second), queue.ahead_of(third)) == (0, 1)
+        waiting = asyncio.ensure_future(queue.wait(second))
+        await asyncio.sleep(0)
+        waiting.cancel()  # the user cancelled the spawn while waiting
+        await asyncio.gather(waiting, return_exceptions=True)
+        assert queue.ahead_of(third) == 0
+        queue.release()  # first is done: third's turn
+        assert third.done() and queue.booting == 1
+        queue.release()
+        assert queue.booting == 0
+
+    asyncio.run(scenario())

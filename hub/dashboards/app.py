@@ -9,8 +9,11 @@ What it adds to plain ``voila dashboards/``:
   get in, the others get 403. The OAuth callback lives under the service prefix.
 - Preheated kernels: each dashboard has a pool of kernels that have already run it, so a
   viewer gets a rendered page without waiting for a kernel to start and the notebook to run.
-- Idle kernels are culled; at most ``max_kernels`` kernels serve viewers at once, and the
-  next viewer gets a Korean "busy, try again" page (503) instead of exhausting the host.
+- Idle kernels are culled; at most ``max_kernels`` kernels serve viewers at once, and at
+  most ``max_rendering`` pages are being rendered (as many as the host has cores): the next
+  viewer gets a Korean "busy, try again" page (503) at once, instead of a page that takes a
+  minute or a kernel killed for memory. Pages being rendered count as kernels in use, so
+  viewers arriving together cannot overshoot the cap.
 - Kernels take no code from the browser: only widget (comm) and kernel-info messages pass
   the websocket, so a viewer cannot run code on the service host.
 - Voila's air-gapped template (``seoul``): nothing is fetched from outside.
@@ -76,12 +79,36 @@ class HubIdentity(JupyterHubIdentityProvider):
         return [(url_path_join(base, path), *rest) for path, *rest in super().get_handlers()]
 
 
-class CappedVoilaHandler(TornadoVoilaHandler):
-    """Renders a dashboard unless ``max_kernels`` kernels already serve viewers."""
+class Admission:
+    """How many pages are being rendered now, against the caps (one per service).
 
-    def initialize(self, max_kernels: int, **kwargs) -> None:
+    The check and the count happen with no ``await`` between them, on the service's one
+    event loop, so viewers arriving together are admitted one at a time."""
+
+    def __init__(self, max_kernels: int, max_rendering: int) -> None:
+        self.max_kernels, self.max_rendering = max_kernels, max_rendering
+        self.rendering = 0
+
+    def enter(self, kernels_in_use: int) -> bool:
+        """Admit one more page if both caps allow it (then call :meth:`leave` after)."""
+        if self.rendering >= self.max_rendering:
+            return False
+        # a page being rendered may hold a kernel not yet counted as in use: count it
+        if kernels_in_use + self.rendering >= self.max_kernels:
+            return False
+        self.rendering += 1
+        return True
+
+    def leave(self) -> None:
+        self.rendering -= 1
+
+
+class CappedVoilaHandler(TornadoVoilaHandler):
+    """Renders a dashboard if the service's :class:`Admission` lets it, else the busy page."""
+
+    def initialize(self, admission: Admission, **kwargs) -> None:
         super().initialize(**kwargs)
-        self.max_kernels = max_kernels
+        self.admission = admission
 
     def kernels_in_use(self) -> int:
         manager = self.kernel_manager
@@ -90,14 +117,19 @@ class CappedVoilaHandler(TornadoVoilaHandler):
 
     @tornado.web.authenticated
     async def get(self, path=None):
-        if self.kernels_in_use() >= self.max_kernels:
-            self.log.warning("dashboards busy: %d kernels in use", self.kernels_in_use())
+        in_use = self.kernels_in_use()
+        if not self.admission.enter(in_use):
+            self.log.warning("dashboards busy: %d kernels in use, %d pages rendering", in_use,
+                             self.admission.rendering)  # fmt: skip
             self.set_status(503)
             self.set_header("Retry-After", "30")
             home = os.environ.get("JUPYTERHUB_BASE_URL", "/") + "hub/home"
-            self.finish(BUSY_PAGE.format(limit=self.max_kernels, home=home))
+            self.finish(BUSY_PAGE.format(limit=self.admission.max_kernels, home=home))
             return
-        await super().get(path)
+        try:
+            await super().get(path)
+        finally:
+            self.admission.leave()
 
 
 class DashboardsApp(Voila):
@@ -107,10 +139,11 @@ class DashboardsApp(Voila):
 
     def init_handlers(self) -> list:
         handlers = []
+        admission = Admission(self.max_kernels, max_rendering=max(2, os.cpu_count() or 1))
         for pattern, handler, *rest in super().init_handlers():
             if handler is TornadoVoilaHandler:
                 handler = CappedVoilaHandler
-                rest = [{**(rest[0] if rest else {}), "max_kernels": self.max_kernels}]
+                rest = [{**(rest[0] if rest else {}), "admission": admission}]
             handlers.append((pattern, handler, *rest))
         # the data search REST API, as in every user server (extensions/seoul_data_search)
         from extensions.seoul_data_search.handlers import handlers as search_handlers
@@ -125,7 +158,7 @@ class DashboardsApp(Voila):
 
     @property
     def max_kernels(self) -> int:
-        return int(os.environ.get("SDH_DASHBOARDS_MAX_KERNELS", "20"))
+        return int(os.environ.get("SDH_DASHBOARDS_MAX_KERNELS", "12"))
 
 
 def argv(environ: dict[str, str] | None = None) -> list[str]:
