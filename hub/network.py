@@ -24,7 +24,9 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import logging
+import random
 import shutil
+import socket
 import subprocess
 
 import docker
@@ -218,3 +220,18 @@ def prepare_host(settings) -> str:
         install_firewall(address, settings.hub_port,
                          (settings.gateway_port, settings.gateway_proxy_port))  # fmt: skip
     return address
+
+
+def free_port_in(ip: str, ports: str) -> int:
+    """A port of the range ``"first-last"`` that nothing listens on at ``ip`` right now."""
+    first, last = (int(part) for part in ports.split("-"))
+    candidates = list(range(first, last + 1))
+    random.shuffle(candidates)
+    for port in candidates[:200]:
+        with socket.socket() as probe:
+            try:
+                probe.bind((ip, port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {ports} on {ip}")

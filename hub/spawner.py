@@ -26,25 +26,20 @@ DockerSpawner does the container work; this subclass adds what the platform need
   supplementary gids of exactly the data those groups may read
   (seoul_data/data_permissions.py), so a dataset re-classified later is closed to a
   running server at once;
-- spawn failures that staff can read: a missing image or an unreachable Docker engine become
-  a :class:`SpawnException` with a Korean message for the user and the cause in the log.
+- spawn failures that staff can read: a missing image, an unreachable Docker engine or a
+  locked quota store become a Korean message for the user and the cause in the log
+  (hub/spawn_errors.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-import random
-import socket
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 
 import docker.errors
-import docker.types
-import requests.exceptions
 from dockerspawner import DockerSpawner
-from jupyterhub.spawner import SpawnException
 from jupyterhub.utils import url_path_join, wait_for_http_server
 from traitlets import Bool, Dict, Float, Integer, Unicode, default
 
@@ -61,10 +56,11 @@ from hub.container_options import (
     container_options,
 )
 from hub.homes import ensure_home, unmount
-from hub.network import ensure_network, user_network
+from hub.network import ensure_network, free_port_in, user_network
 from hub.profiles_form import render_form
 from hub.quota_policy import Policy, Profile
-from hub.quota_store import QuotaRefused, QuotaStore, QuotaStoreBusy
+from hub.quota_store import QuotaRefused, QuotaStore
+from hub.spawn_errors import docker_failures_for_staff, refused, store_busy_for_staff
 from seoul_data.access import GROUPS_VARIABLE
 from seoul_data.data_permissions import gids_for
 
@@ -275,7 +271,7 @@ class SeoulDockerSpawner(DockerSpawner):
             return ""
 
         async def form(spawner):
-            with spawner._store_busy_for_staff():
+            with store_busy_for_staff(spawner.user.name):
                 return render_form(await spawner.allowed_profiles())
 
         return form
@@ -293,25 +289,25 @@ class SeoulDockerSpawner(DockerSpawner):
 
         Only ``{"profile": slug}`` is accepted, and only a profile the user may use now:
         stored options from an earlier spawn are checked again."""
-        with self._store_busy_for_staff():
+        with store_busy_for_staff(self.user.name):
             policy = await self.in_thread(self.policy)
         if policy is None:
             if user_options:
-                raise _refused("이 서버에서는 선택 항목을 받지 않습니다.", "user-options")
+                raise refused("이 서버에서는 선택 항목을 받지 않습니다.", "user-options")
             return
         unknown = sorted(set(user_options) - {"profile"})
         if unknown:
-            raise _refused(f"허용되지 않은 선택 항목입니다: {', '.join(map(str, unknown))[:80]}",
+            raise refused(f"허용되지 않은 선택 항목입니다: {', '.join(map(str, unknown))[:80]}",
                            "user-options")  # fmt: skip
         allowed = policy.profiles_for(self.user.name, self.data_groups)
         if not allowed:
-            raise _refused("사용할 수 있는 자원 프로필이 없습니다. 관리자에게 문의해 주세요.",
+            raise refused("사용할 수 있는 자원 프로필이 없습니다. 관리자에게 문의해 주세요.",
                            "no-profile", status=403)  # fmt: skip
         slug = user_options.get("profile") or allowed[0].slug
         chosen = next((p for p in allowed if p.slug == slug), None)
         if chosen is None:
             shown = slug if isinstance(slug, str) and slug.isprintable() else "?"
-            raise _refused(
+            raise refused(
                 f"'{shown[:40]}' 프로필은 사용할 수 없습니다. 사용 가능:"
                 f" {', '.join(p.name for p in allowed)}",
                 "profile-not-allowed",
@@ -361,10 +357,10 @@ class SeoulDockerSpawner(DockerSpawner):
         if self.quota_store() is None or self.profile is None:
             return
         try:
-            with self._store_busy_for_staff():
+            with store_busy_for_staff(self.user.name):
                 session = await self.in_thread(self._admit)
         except QuotaRefused as e:
-            raise _refused(str(e), e.reason, status=503) from None
+            raise refused(str(e), e.reason, status=503) from None
         self.gpu_devices = session.gpus
         self.log.info("%s's server: profile %s, GPUs %s", self.user.name, self.profile.slug,
                       ",".join(session.gpus) or "none")  # fmt: skip
@@ -441,7 +437,7 @@ class SeoulDockerSpawner(DockerSpawner):
             self.ip = self.loopback_ip
             self.port = await self.in_thread(free_port_in, self.loopback_ip, self.host_ports)
         try:
-            with self._docker_failures_for_staff():
+            with docker_failures_for_staff(self):
                 await self._open_session()
                 ip, port, answered = await self._boot_in_turn()
                 if self.fast_start and self.cpu_limit:
@@ -536,53 +532,6 @@ class SeoulDockerSpawner(DockerSpawner):
                           cpu_period=period, cpu_quota=int(self.cpu_limit * period))  # fmt: skip
         self.log.info("%s's server: CPU quota %s applied", self.user.name, self.cpu_limit)
 
-    @contextmanager
-    def _store_busy_for_staff(self):
-        """A quota store locked too long by another process: a clear refusal, not a 500."""
-        try:
-            yield
-        except QuotaStoreBusy as e:
-            raise StaffSpawnException(
-                str(e), reason="quota-store-busy", status_code=503,
-                log_message=f"Quota store {e.path} locked for {self.user.name}'s spawn: {e}",
-            ) from e  # fmt: skip
-
-    @contextmanager
-    def _docker_failures_for_staff(self):
-        """Turn a missing image or an unreachable engine into a message for staff."""
-        try:
-            yield
-        except docker.errors.ImageNotFound as e:
-            raise StaffSpawnException(
-                f"서버 이미지 '{self.image}'가 이 서버에 없습니다. 관리자에게 문의해 주세요.",
-                reason="image-missing",
-                log_message=f"Image {self.image!r} missing for {self.user.name}: {e}"
-                " (build it with `make images`; this spawner never pulls)",
-                status_code=503,
-            ) from e
-        except docker.errors.APIError as e:
-            if self.gpu_devices and "device driver" in str(e):
-                raise StaffSpawnException(
-                    "이 서버에는 GPU 실행 환경(NVIDIA 컨테이너 런타임)이 없어 GPU 서버를 시작할 수"
-                    " 없습니다. GPU가 없는 프로필을 선택하거나 관리자에게 문의해 주세요.",
-                    reason="gpu-runtime",
-                    log_message=f"GPU {','.join(self.gpu_devices)} for {self.user.name}: {e}",
-                    status_code=503,
-                ) from e
-            raise
-        except (docker.errors.DockerException, requests.exceptions.ConnectionError) as e:
-            if not _engine_unreachable(e):
-                raise
-            raise StaffSpawnException(
-                "컨테이너 엔진(Docker)에 연결할 수 없어 서버를 시작하지 못했습니다."
-                " 잠시 후 다시 시도하거나 관리자에게 문의해 주세요.",
-                reason="docker-unreachable",
-                log_message="Docker engine unreachable at"
-                f" {self.client_kwargs.get('base_url') or 'DOCKER_HOST'}"
-                f" while starting {self.user.name}'s server: {e}",
-                status_code=503,
-            ) from e
-
     async def get_ip_and_port(self):
         if self.uses_host_network:
             return self.loopback_ip, self.port
@@ -592,46 +541,6 @@ class SeoulDockerSpawner(DockerSpawner):
         """DockerSpawner's poll; a server that does not run gives back its container, home
         and booking, and a spawn cut short by a hub restart is not adopted (hub/recovery.py)."""
         return await recovery.poll(self, super().poll)
-
-
-def free_port_in(ip: str, ports: str) -> int:
-    """A port of the range ``"first-last"`` that nothing listens on at ``ip`` right now."""
-    first, last = (int(part) for part in ports.split("-"))
-    candidates = list(range(first, last + 1))
-    random.shuffle(candidates)
-    for port in candidates[:200]:
-        with socket.socket() as probe:
-            try:
-                probe.bind((ip, port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"no free port in {ports} on {ip}")
-
-
-def _engine_unreachable(error: Exception) -> bool:
-    """True when an error means the Docker engine could not be reached at all."""
-    if isinstance(error, requests.exceptions.ConnectionError):
-        return True
-    cause = error.__cause__ or error.__context__
-    return isinstance(cause, requests.exceptions.ConnectionError) or (
-        isinstance(error, docker.errors.DockerException) and "Connection" in str(error)
-    )
-
-
-class StaffSpawnException(SpawnException):
-    """A SpawnException whose user message (Korean) is what every page shows.
-
-    JupyterHub's spawn-form page shows ``jupyterhub_message`` or else ``str(e)``, which for
-    SpawnException is the log message: keep the log's detail off the user's screen."""
-
-    @property
-    def jupyterhub_message(self) -> str:
-        return self.message
-
-
-def _refused(message: str, reason: str, status: int = 400) -> SpawnException:
-    return StaffSpawnException(message, reason=reason, status_code=status)
 
 
 def _plain(value, name: str) -> dict:

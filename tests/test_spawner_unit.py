@@ -28,10 +28,12 @@ from hub.container_options import (
     ContainerFacts,
     container_options,
 )
+from hub.network import free_port_in
 from hub.quota_policy import parse_policy
 from hub.quota_service.app import past_max_age
 from hub.quota_store import QuotaStore, QuotaStoreBusy, Session
-from hub.spawner import SeoulDockerSpawner, StaffSpawnException, free_port_in
+from hub.spawn_errors import StaffSpawnException
+from hub.spawner import SeoulDockerSpawner
 
 POLICY = {
     "profiles": [
