@@ -159,7 +159,9 @@ def sql(query: str) -> pd.DataFrame:
         view = dataset.id.replace(".", "_").replace("-", "_")
         paths.append(str(store.data_dir / version.path))
         path = paths[-1].replace("'", "''")
-        con.execute(f"CREATE VIEW {view} AS SELECT * FROM read_parquet('{path}')")
+        # temporary: the views are this session's own, not the shared database's, so a
+        # second sd.sql (or another reader's, with another data view) makes its own
+        con.execute(f"CREATE TEMP VIEW {view} AS SELECT * FROM read_parquet('{path}')")
     if locked:
         lock(con, paths)
     try:

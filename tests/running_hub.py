@@ -140,6 +140,15 @@ class RunningHub:
             time.sleep(0.5)
         raise AssertionError(f"{name}'s server not ready in {timeout} s")
 
+    def wait_stopped(self, token: str, name: str, timeout: float = 60) -> None:
+        """Wait until ``name`` has no server at all (a stop has finished)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self.api(token, "GET", f"/users/{name}").json()["servers"]:
+                return
+            time.sleep(0.3)
+        raise AssertionError(f"{name}'s server did not stop in {timeout} s")
+
     def start_servers(self, *names: str) -> dict[str, str]:
         """Log each user in, start their servers at once, wait for all; return their tokens."""
         tokens = {name: self.token(self.login(name), name) for name in names}

@@ -10,7 +10,6 @@ import os
 import sqlite3
 import stat
 import tarfile
-import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -79,7 +78,7 @@ def test_backup_of_a_running_hub_restores_into_a_fresh_state(
 
     # the machine is lost: servers, hub and proxy stop; the homes and the data stay
     assert hub.api(token, "DELETE", "/users/alice/server").status_code in (202, 204)
-    _wait_stopped(hub, token, "alice")
+    hub.wait_stopped(token, "alice")
     hub.stop()
 
     fresh = make_hub(**{**hub.settings.__dict__, "state_dir": tmp_path / "fresh" / "state"})
@@ -103,15 +102,6 @@ def test_backup_of_a_running_hub_restores_into_a_fresh_state(
     token = fresh.start_servers("alice")["alice"]
     out = run_code(fresh, token, "alice", "print(open('/home/jovyan/keep.txt').read())")
     assert out.strip() == "지켜진 파일", out
-
-
-def _wait_stopped(hub, token: str, name: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not hub.api(token, "GET", f"/users/{name}").json()["servers"]:
-            return
-        time.sleep(0.5)
-    raise AssertionError(f"{name}'s server did not stop in {timeout} s")
 
 
 def _dataset() -> Dataset:

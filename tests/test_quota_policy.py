@@ -145,9 +145,12 @@ def test_reconcile_adopts_running_containers_and_closes_gone_ones(tmp_path):
     store = QuotaStore(tmp_path / "quota.sqlite")
     basic = parse_policy(POLICY).profiles["basic"]
     store.open_session("gone", {"staff"}, basic, host_mem=10**15, gpu_inventory=())
+    store.mark_ready("gone")  # it ran, then its container went away
+    store.open_session("starting", {"staff"}, basic, host_mem=10**15, gpu_inventory=())
     store.reconcile({"ghost": {"profile": "gpu", "cpu": 8, "mem": 64 * GIB, "gpus": ["1"]}})
     open_sessions = {s.user: s for s in store.sessions(open_only=True)}
-    assert set(open_sessions) == {"ghost"} and open_sessions["ghost"].gpus == ("1",)
+    # a spawn under way has no container yet: its booking stays
+    assert set(open_sessions) == {"ghost", "starting"} and open_sessions["ghost"].gpus == ("1",)
     gpu = parse_policy(POLICY).profiles["gpu"]
     assert store.open_session("new", {"analyst"}, gpu, host_mem=10**15,
                               gpu_inventory=("0", "1")).gpus == ("0",)  # fmt: skip

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import time
 
 import pytest
 import requests
@@ -11,7 +10,7 @@ import requests
 from seoul_data.catalog import Dataset, Field
 from seoul_data.ingest import ingest
 from seoul_data.sources import ingest_source, sources
-from tests.running_hub import RunningHub, run_code
+from tests.running_hub import run_code
 
 pytestmark = pytest.mark.docker
 
@@ -207,7 +206,7 @@ def test_home_survives_restarts_and_server_survives_hub_restart(running_hub, ser
     run_code(running_hub, token, "alice", "open('keep.txt', 'w').write('분석 결과 2024')")
 
     assert running_hub.api(token, "DELETE", "/users/alice/server").status_code in (202, 204)
-    _wait_stopped(running_hub, token, "alice")
+    running_hub.wait_stopped(token, "alice")
     assert running_hub.containers_named("alice") == []  # the container is gone, the volume not
     assert running_hub.api(token, "POST", "/users/alice/server").status_code in (201, 202)
     running_hub.wait_ready(token, "alice")
@@ -223,15 +222,6 @@ def test_home_survives_restarts_and_server_survives_hub_restart(running_hub, ser
     assert run_code(running_hub, token, "alice", "print(open('keep.txt').read())").strip() == (
         "분석 결과 2024"
     )
-
-
-def _wait_stopped(hub: RunningHub, token: str, name: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not hub.api(token, "GET", f"/users/{name}").json()["servers"]:
-            return
-        time.sleep(0.3)
-    raise AssertionError(f"{name}'s server did not stop in {timeout} s")
 
 
 @pytest.mark.parametrize(

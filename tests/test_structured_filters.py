@@ -104,6 +104,11 @@ def test_a_locked_session_reads_only_the_files_it_was_opened_for(data_dir, tmp_p
     assert not (tmp_path / "copied.csv").exists() and not (tmp_path / "other.db").exists()
 
 
+def test_sql_runs_again_in_the_same_process():
+    query = "SELECT count(*) AS n FROM population_gu_resident_age_sex"
+    assert sd.sql(query)["n"].iloc[0] == sd.sql(query)["n"].iloc[0] > 0
+
+
 def test_inside_untrusted_input_every_session_is_locked():
     views = "SELECT count(*) AS n FROM population_gu_resident_age_sex"
     assert len(sd.sql(READ_SECRET)) > 0  # an analyst's own sd.sql is not locked
