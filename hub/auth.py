@@ -74,4 +74,5 @@ class SeoulAuthenticator(Authenticator):
         return {"name": account.name, "admin": account.admin, "groups": list(account.groups)}
 
     async def check_allowed(self, username, authentication=None):
-        return self.store.get(username) is not None
+        # a SQLite read may wait for a writer's lock: never on the hub's event loop
+        return await asyncio.to_thread(self.store.get, username) is not None
