@@ -26,14 +26,14 @@ import argparse
 import importlib.util
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime
 from pathlib import Path
+
+from bench.report import new_report, write_report
 
 REPO = Path(__file__).resolve().parent.parent
 DATASET = "transport.bike_sharing_demand_uci"
@@ -173,22 +173,20 @@ def main() -> None:
         ingest_bundled(data, only={DATASET})
         for path in [data, *data.rglob("*")]:
             path.chmod(0o755 if path.is_dir() else 0o644)
-        report = {
-            "benchmark": "ai_training",
-            "date": datetime.now().isoformat(timespec="seconds"),
-            "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-            "data": {
+        report = new_report(
+            "ai_training",
+            data={
                 "dataset": DATASET,
                 "rows": 8760,
                 "target": TARGET,
                 "features": FEATURES,
                 "options": OPTIONS,
             },  # fmt: skip
-            "method": "pinned CPUs (no docker)"
+            method="pinned CPUs (no docker)"
             if args.no_docker
             else f"docker --cpus N, image {IMAGE}, host network",
-            "quota": {},
-        }
+            quota={},
+        )
         for cpus in (1, 2):
             if args.no_docker:
                 part = _pinned(cpus, list(MODELS), data, args.repeat)
@@ -201,9 +199,7 @@ def main() -> None:
         os.environ["SEOUL_DATA_DIR"] = str(data)
         os.environ["SEOUL_USAGE_LOG"] = str(data / "usage.jsonl")
         report["gpu_vs_cpu_torch"] = _gpu_vs_cpu(args.repeat)
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-    print(json.dumps(report, indent=2, ensure_ascii=False))
+    write_report(report, args.out)
 
 
 if __name__ == "__main__":

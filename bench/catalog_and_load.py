@@ -11,9 +11,7 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import statistics
 import tempfile
 import time
@@ -22,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 import seoul_data as sd
+from bench.report import new_report, write_report
 from seoul_data.catalog import Catalog
 from seoul_data.catalog.datagokr import import_datagokr
 from seoul_data.sources import BUNDLED_DATA, ingest_bundled, sources
@@ -93,15 +92,7 @@ def main() -> None:
             "catalog": bench_catalog(Path(work), args.repeat),
             "load": bench_load(Path(work), args.repeat),
         }
-    report = {
-        "benchmark": "catalog_and_load",
-        "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-        "results": results,
-    }
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-    print(json.dumps(report, indent=2, ensure_ascii=False))
+    write_report(new_report("catalog_and_load", results=results), args.out)
 
 
 if __name__ == "__main__":

@@ -20,9 +20,7 @@ map is really drawn. Screenshots of the last load of each go beside the JSON.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -31,6 +29,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from bench.report import new_report, write_report
 from seoul_data.sources import ingest_bundled, sources
 from tests.browser import browser, drawn, log_in, pixels, watched_page
 from tests.running_hub import RunningHub, free_port, hub_settings_for
@@ -125,13 +124,7 @@ def main() -> None:
     out = Path(args.out)
     shots = out.parent / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)
-    report = {
-        "benchmark": "dashboard_load",
-        "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-        "loads": args.loads,
-        "refill_pause_s": REFILL_PAUSE,
-    }
+    report = new_report("dashboard_load", loads=args.loads, refill_pause_s=REFILL_PAUSE)
     with tempfile.TemporaryDirectory() as work_dir:
         work = Path(work_dir)
         data = work / "data"
@@ -147,9 +140,7 @@ def main() -> None:
     report["container_cost_p50"] = round(
         report["ours"]["p50_s"] / report["ours_on_host"]["p50_s"] - 1, 3
     )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-    print(json.dumps(report, indent=2, ensure_ascii=False))
+    write_report(report, out)
 
 
 if __name__ == "__main__":

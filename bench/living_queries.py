@@ -32,6 +32,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from bench.report import new_report, write_report
 from seoul_data.geo import gu_code
 from seoul_data.living.layout import AGE_GROUPS, OFFICIAL, SEXES
 from seoul_data.sources import ingest_bundled
@@ -127,8 +128,7 @@ def main() -> None:
     parser.add_argument("--gu", default="강남구", help="the gu of query (a)")
     parser.add_argument("--out", default="bench/results/living_queries.json")
     args = parser.parse_args()
-    report = {"benchmark": "living_queries", "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-              "machine": {"cpus": os.cpu_count()}}  # fmt: skip
+    report = new_report("living_queries")
     with tempfile.TemporaryDirectory(dir="/var/tmp") as work_dir:
         work = Path(work_dir)
         os.environ["SEOUL_DATA_DIR"] = str(work / "data")
@@ -184,8 +184,7 @@ def main() -> None:
         resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
     )
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-    print(json.dumps(report, indent=2, ensure_ascii=False))
+    write_report(report, args.out)
 
 
 if __name__ == "__main__":

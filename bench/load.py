@@ -32,7 +32,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import random
 import re
 import signal
@@ -55,6 +54,7 @@ import requests
 from locust.env import Environment
 from locust.exception import StopUser
 
+from bench.report import new_report, write_report
 from hub import processes
 from hub.settings import HubSettings
 from tests.running_hub import RunningHub, hub_settings_for
@@ -575,14 +575,12 @@ def main() -> None:
     )
     from seoul_data.sources import ingest_bundled, sources
 
-    report = {
-        "benchmark": "load",
-        "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "load_average_at_start": os.getloadavg()},
-        "arguments": {k: v for k, v in vars(args).items() if k not in ("poll_health", "out")},
-        "targets": TARGETS,
-    }  # fmt: skip
+    report = new_report(
+        "load",
+        arguments={k: v for k, v in vars(args).items() if k not in ("poll_health", "out")},
+        targets=TARGETS,
+    )
+    report["machine"]["load_average_at_start"] = os.getloadavg()
     viewer_names = [f"viewer{i:02d}" for i in range(max(args.viewers, args.asks))]
     spawn_names = [f"spawn{i:02d}" for i in range(args.spawns + 1)]
     limits = {"mem_limit": args.mem, "cpu_limit": args.cpu, "image": args.image}
@@ -620,10 +618,7 @@ def main() -> None:
                 hub.clean_up(show_logs=False)
     report["verdict"] = verdict(report)
     report["machine"]["load_average_at_end"] = os.getloadavg()
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-    print(json.dumps(report["verdict"], indent=2, ensure_ascii=False))
+    write_report(report, args.out, shown=report["verdict"])
 
 
 def shown(title: str, result: dict) -> dict:

@@ -15,9 +15,7 @@ loaded and a frame rendered. A load that takes over ``--timeout`` seconds counts
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import statistics
 import tempfile
 import time
@@ -25,6 +23,8 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
+
+from bench.report import new_report, write_report
 
 REPO = Path(__file__).resolve().parent.parent
 POINTS = (1_000, 10_000, 20_000, 40_000, 80_000)
@@ -104,23 +104,10 @@ def main() -> None:
                         "build_s": round(build_s, 2),
                     }
                     print(name, renderer, results[name][renderer], flush=True)
-    report = {
-        "benchmark": "map_render",
-        "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "browser": "Debian chromium, headless, SwiftShader (software WebGL)",
-        },  # fmt: skip
-        "thresholds": {
-            "WEBGL_POINTS": charts.WEBGL_POINTS,
-            "WEBGL_POLYGONS": charts.WEBGL_POLYGONS,
-        },  # fmt: skip
-        "results": results,
-    }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    print(json.dumps(report, ensure_ascii=False, indent=1))
+    thresholds = {"WEBGL_POINTS": charts.WEBGL_POINTS, "WEBGL_POLYGONS": charts.WEBGL_POLYGONS}
+    report = new_report("map_render", thresholds=thresholds, results=results)
+    report["machine"]["browser"] = "Debian chromium, headless, SwiftShader (software WebGL)"
+    write_report(report, args.out)
 
 
 def load(chromium, path: Path, timeout_s: float) -> int | None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import math
 import os
 import statistics
@@ -24,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.report import new_report, write_report
 from seoul_data.catalog import Catalog
 from seoul_data.catalog.datagokr import import_datagokr
 from seoul_data.search.engine import search_parsed_text
@@ -156,7 +156,7 @@ def main() -> None:
     parser.add_argument("--out", default="bench/results/search.json")
     parser.add_argument("--quick", action="store_true", help="quality on Data300 only")
     args = parser.parse_args()
-    report = {"benchmark": "search", "date": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    report = new_report("search")
     with tempfile.TemporaryDirectory() as work:
         os.environ["SEOUL_DATA_DIR"] = work
         os.environ["SEOUL_USAGE_LOG"] = str(Path(work) / "usage.jsonl")
@@ -189,14 +189,12 @@ def main() -> None:
                     "build_s": round(time.perf_counter() - started, 2),
                     **latency(full_index, queries),
                 }
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     summary = {k: v for k, v in report.items() if k != "quality"}
     summary["quality"] = {
         k: {m: v[m] for m in ("ndcg@10", "mrr@10", "ndcg@10_condensed")}
         for k, v in report["quality"].items()
     }
-    print(json.dumps(summary, indent=2, ensure_ascii=False))
+    write_report(report, args.out, shown=summary)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import tempfile
 import time
@@ -27,6 +26,7 @@ from pathlib import Path
 
 import docker
 
+from bench.report import new_report, write_report
 from hub.settings import HubSettings
 from tests.running_hub import DOCKER_HOST, RunningHub, hub_settings_for
 
@@ -135,17 +135,10 @@ def main() -> None:
         for kind in SPAWNERS:
             results[kind] = measure(kind, args.users, args.single, args.cpu, Path(work))
             print(kind, json.dumps(results[kind], ensure_ascii=False), flush=True)
-    report = {
-        "benchmark": "spawn_latency",
-        "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "machine": {"cpus": client.info()["NCPU"], "python": platform.python_version()},
-        "image": HubSettings.image,
-        "limits": {"mem": "1G", "cpu": args.cpu},
-        "results": results,
-    }
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-    print(json.dumps(report, indent=2, ensure_ascii=False))
+    report = new_report("spawn_latency", image=HubSettings.image,
+                        limits={"mem": "1G", "cpu": args.cpu}, results=results)  # fmt: skip
+    report["machine"]["cpus"] = client.info()["NCPU"]  # what the engine's containers share
+    write_report(report, args.out)
 
 
 if __name__ == "__main__":
