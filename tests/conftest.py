@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
 import pytest
 
 from tests.running_hub import DOCKER_HOST, RunningHub, _engine_reachable, hub_settings_for
@@ -28,17 +32,27 @@ def docker_engine() -> str:
     return DOCKER_HOST
 
 
+@contextmanager
+def started_hub(request, tmp: Path, users: dict[str, str], **overrides) -> Iterator[RunningHub]:
+    """A started proxy + hub for a test module, with ``users`` (name → group; the ``admin``
+    group's are hub admins) and setting ``overrides``; removed after, with its logs printed
+    when a test of the module failed. The one way module fixtures make a hub."""
+    hub = RunningHub(hub_settings_for(tmp, **overrides))
+    for name, group in users.items():
+        hub.add_user(name, group, admin=group == "admin")
+    try:
+        hub.start()
+        yield hub
+    finally:
+        hub.clean_up(show_logs=request.module.__name__ in _failed_modules)
+
+
 @pytest.fixture(scope="module")
-def running_hub(request, tmp_path_factory) -> RunningHub:
+def running_hub(request, tmp_path_factory) -> Iterator[RunningHub]:
     """A started proxy + hub: alice and bob (analysts), boss (admin), carol (staff)."""
-    hub = RunningHub(hub_settings_for(tmp_path_factory.mktemp("hub")))
-    hub.add_user("alice", "analyst")
-    hub.add_user("bob", "analyst")
-    hub.add_user("boss", "admin", admin=True)
-    hub.add_user("carol", "staff")
-    hub.start()
-    yield hub
-    hub.clean_up(show_logs=request.module.__name__ in _failed_modules)
+    users = {"alice": "analyst", "bob": "analyst", "boss": "admin", "carol": "staff"}
+    with started_hub(request, tmp_path_factory.mktemp("hub"), users) as hub:
+        yield hub
 
 
 @pytest.fixture

@@ -15,8 +15,7 @@ from seoul_data.catalog.datagokr import import_datagokr
 from seoul_data.living.generator import generate, register
 from seoul_data.sources import BUNDLED_DATA, ingest_bundled, sources
 from tests.browser import browser, drawn, has_font, log_in, pixels, watched_page
-from tests.conftest import _failed_modules
-from tests.running_hub import RunningHub, hub_settings_for
+from tests.conftest import started_hub
 
 pytestmark = [
     pytest.mark.browser,
@@ -42,11 +41,8 @@ def hub(request, tmp_path_factory):
         register(store, "dong", data)  # catalogued: a store nobody classified is closed
     catalog = BUNDLED_DATA / "catalog/datagokr_catalog_20220630_seoul_orgs.csv"
     import_datagokr(Catalog(data), catalog)
-    running = RunningHub(hub_settings_for(tmp, data_dir=data, dashboards_pool=1))
-    running.add_user("carol", "staff")
-    running.start()
-    yield running
-    running.clean_up(show_logs=request.module.__name__ in _failed_modules)
+    with started_hub(request, tmp, {"carol": "staff"}, data_dir=data, dashboards_pool=1) as hub:
+        yield hub
 
 
 @pytest.fixture(scope="module")

@@ -15,8 +15,8 @@ from hub.accounts import GROUPS
 from hub.dashboards.app import KERNEL_DATA_GROUPS
 from seoul_data.access import Reader, may_read, reading_as
 from seoul_data.catalog import Dataset, Field
-from tests.conftest import _failed_modules
-from tests.running_hub import RunningHub, hub_settings_for
+from tests.conftest import started_hub
+from tests.running_hub import RunningHub
 
 STAFF_ONLY = "test.staff_only"
 TOTAL = "population.gu_resident_total"
@@ -44,13 +44,9 @@ def hub(request, tmp_path_factory):
     csv = tmp / "staff_only.csv"
     csv.write_text("gu,count\n종로구,1\n중구,2\n", encoding="utf-8")
     ingest(restricted(STAFF_ONLY, "staff"), data_dir=data, path=csv)
-    running = RunningHub(hub_settings_for(tmp, data_dir=data, dashboards_pool=1))
-    running.add_user("carol", "staff")
-    running.add_user("alice", "analyst")
-    running.add_user("boss", "admin", admin=True)
-    running.start()
-    yield running
-    running.clean_up(show_logs=request.module.__name__ in _failed_modules)
+    users = {"carol": "staff", "alice": "analyst", "boss": "admin"}
+    with started_hub(request, tmp, users, data_dir=data, dashboards_pool=1) as hub:
+        yield hub
 
 
 @pytest.fixture(scope="module")

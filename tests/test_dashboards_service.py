@@ -16,8 +16,8 @@ import websocket
 
 from hub.dashboards.app import Admission
 from hub.dashboards.listing import dashboards
-from tests.conftest import _failed_modules
-from tests.running_hub import RunningHub, hub_settings_for
+from tests.conftest import started_hub
+from tests.running_hub import RunningHub
 
 MAX_KERNELS = 3
 HALL = "services/dashboards/voila/render/population_hall.ipynb"
@@ -32,15 +32,10 @@ def hub(request, tmp_path_factory):
     data = tmp / "data"
     ingest_bundled(data, only={s.dataset.id for s in sources()
                                if s.dataset.id.startswith("population.")})  # fmt: skip
-    settings = hub_settings_for(tmp, data_dir=data, dashboards_pool=1,
-                                dashboards_max_kernels=MAX_KERNELS)  # fmt: skip
-    running = RunningHub(settings)
-    running.add_user("carol", "staff")
-    running.add_user("boss", "admin", admin=True)
-    running.add_user("alice", "analyst")
-    running.start()
-    yield running
-    running.clean_up(show_logs=request.module.__name__ in _failed_modules)
+    users = {"carol": "staff", "boss": "admin", "alice": "analyst"}
+    with started_hub(request, tmp, users, data_dir=data, dashboards_pool=1,
+                     dashboards_max_kernels=MAX_KERNELS) as hub:  # fmt: skip
+        yield hub
 
 
 def open_page(hub: RunningHub, session: requests.Session, path: str = HALL,

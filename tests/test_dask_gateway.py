@@ -34,7 +34,8 @@ from hub.network import FIREWALL_CHAIN, hub_address
 from hub.quota_policy import parse_policy
 from hub.settings import HubSettings
 from seoul_data.data_permissions import gids_for
-from tests.running_hub import RunningHub, hub_settings_for, run_code
+from tests.conftest import started_hub
+from tests.running_hub import RunningHub, run_code
 
 # dask_gateway.Gateway.__del__ closes again what was closed, and complains (client bug)
 pytestmark = pytest.mark.filterwarnings(
@@ -241,15 +242,10 @@ def data(tmp_path_factory) -> GatewayData:
 def hub(request, tmp_path_factory, data, docker_engine):
     """A hub on the isolated network whose gateway sees ``data``: alice and bob (analysts),
     carol (staff)."""
-    hub = RunningHub(hub_settings_for(tmp_path_factory.mktemp("hub"), data_dir=data.path))
-    hub.add_user("alice", "analyst")
-    hub.add_user("bob", "analyst")
-    hub.add_user("carol", "staff")
-    failed = request.session.testsfailed
-    hub.start()
-    hub.wait_for_service("dask-gateway")
-    yield hub
-    hub.clean_up(show_logs=request.session.testsfailed > failed)
+    users = {"alice": "analyst", "bob": "analyst", "carol": "staff"}
+    with started_hub(request, tmp_path_factory.mktemp("hub"), users, data_dir=data.path) as hub:
+        hub.wait_for_service("dask-gateway")
+        yield hub
 
 
 @pytest.fixture(scope="module")

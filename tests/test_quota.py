@@ -13,7 +13,8 @@ import docker
 import pytest
 import requests
 
-from tests.running_hub import RunningHub, hub_settings_for, run_code
+from tests.conftest import started_hub
+from tests.running_hub import RunningHub, run_code
 
 pytestmark = pytest.mark.docker
 GIB = 2**30
@@ -34,16 +35,10 @@ POLICY = {
 
 @pytest.fixture(scope="module")
 def hub(request, tmp_path_factory, docker_engine):
-    hub = RunningHub(hub_settings_for(tmp_path_factory.mktemp("quota"), quota_check_seconds=2))
-    hub.add_user("alice", "analyst")
-    hub.add_user("dave", "analyst")
-    hub.add_user("carol", "staff")
-    hub.add_user("boss", "admin", admin=True)
-    hub.start()
-    yield hub
-    from tests.conftest import _failed_modules
-
-    hub.clean_up(show_logs=request.module.__name__ in _failed_modules)
+    users = {"alice": "analyst", "dave": "analyst", "carol": "staff", "boss": "admin"}
+    with started_hub(request, tmp_path_factory.mktemp("quota"), users,
+                     quota_check_seconds=2) as hub:  # fmt: skip
+        yield hub
 
 
 @pytest.fixture(scope="module")
