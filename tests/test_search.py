@@ -194,3 +194,35 @@ def test_time_written_in_short_forms(text, period):
     from seoul_data.search.query import parse
 
     assert parse(text, today=SNAPSHOT).filters().get("period") == period
+
+
+def test_why_names_every_rule_that_moved_a_hit(data_dir):
+    import numpy as np
+
+    from seoul_data.load import open_catalog
+    from seoul_data.search import engine
+    from seoul_data.search.index import index_for
+    from seoul_data.search.query import parse
+    from seoul_data.search.rules import RULES
+
+    # a district, a breakdown, a count question and a period: several rules fire at once
+    parsed = parse("2020년 강남구 자전거 대여소 자치구별 몇 개", today=SNAPSHOT)
+    index = index_for(open_catalog())
+    result = engine.rank(index, parsed, k=10)
+    assert result.hits
+    # apply the rules again, one by one, and see which of them changed each hit's score
+    request = engine._request(index, parsed, {}, engine._search_terms(parsed))
+    positions = {hit.id: index.ids.index(hit.id) for hit in result.hits}
+    moved = {hit.id: [] for hit in result.hits}
+    scores = np.zeros(len(index))
+    for rule in RULES:
+        for effect in rule(request, scores):
+            changed = effect.apply(scores)
+            for hit_id, i in positions.items():
+                if changed[i] != scores[i]:
+                    moved[hit_id].append((rule.__name__, effect.explain(i)))
+            scores = changed
+    for hit in result.hits:
+        assert hit.why == [reason for _, reason in moved[hit.id]], hit
+    rules_moving_top = {name for name, _ in moved[result.hits[0].id]}
+    assert len(rules_moving_top) >= 2 and rules_moving_top - {"words", "concepts"}, moved

@@ -1,7 +1,8 @@
 """Ranking: BM25 on the request's words and their concepts, then rules for place and
 language, then the facets the user chose.
 
-Rules (each general, each visible in a hit's ``why``):
+Rules (each general; those that score datasets are the functions of rules.py, applied in
+order, and a hit's ``why`` names each that moved its score):
 
 1. Words of the request count fully; words of the same concept (vocabulary.py, found inside
    the request's words even when the analyser splits them, like 스쿨존, but never across a
@@ -51,49 +52,10 @@ import numpy as np
 from seoul_data.search import llm
 from seoul_data.search.index import SearchIndex, document_terms
 from seoul_data.search.query import ParsedQuery, parse
+from seoul_data.search.rules import RULES, Effect, Request, requested_breakdowns
 from seoul_data.search.vocabulary import RELATED
 
-OTHER_DISTRICT = 0.15
-DISTRICT_WITHOUT_PLACE = 0.75
-BY_DISTRICT = 1.5
-BREAKDOWN = 1.3
-COUNT = 1.3
-PLACE_LIST = 1.3
-_COUNT_QUESTION = re.compile(r"몇\s*(명|대|개|건|곳|마리|호|가구|세대)|얼마나\s*많|개수|인원수")
-_STATISTICS = ("통계", "현황", "수량", "건수", "인원")
-_PLACE_QUESTION = re.compile(r"어디|위치|주소|목록|리스트|좌표|지도")
-_PLACES_TITLE = ("위치", "정보", "목록", "주소", "좌표", "현황")
-TRANSLATED = 0.6
-OUT_OF_PERIOD = 0.6
-CONCEPT_WEIGHT = 0.7
-COVERAGE = 0.5
-TITLE_PRECISION = 0.5
-TITLE_CANDIDATES = 300
-#: Title words that say what kind of table a dataset is, not what it is about.
-GENERIC_TITLE_WORDS = frozenset({
-    "현황", "정보", "통계", "목록", "데이터", "자료", "서비스", "조회", "관련", "제공", "내역",
-    "기준", "서울특별시", "서울시", "서울", "특별시",
-})  # fmt: skip
-_HOURLY = ("시간대", "시간별", "시간평균", "시간 평균")
-#: Breakdowns a request can ask for, and how catalogue titles write them.
-BREAKDOWNS = {
-    "구별": ("구별", "자치구"), "자치구별": ("구별", "자치구"),
-    "동별": ("동별", "행정동"), "행정동별": ("동별", "행정동"),
-    "연도별": ("연도별", "년도별", "연별"), "년도별": ("연도별", "년도별", "연별"),
-    "월별": ("월별",), "시간대별": _HOURLY, "시간별": _HOURLY,
-    "요일별": ("요일",), "연령별": ("연령",), "성별": ("성별",),
-}  # fmt: skip
-#: Title words that say how a table is broken down (성별, 연령별), not what it is about.
-_BREAKDOWN_WORDS = frozenset(w for forms in BREAKDOWNS.values() for w in forms) | {"연령"}
 _DERIVATIONAL = ("아", "자", "수", "율", "률", "량")
-#: Title words the rules test, by name (precomputed per index).
-TITLE_MARKERS = {
-    "statistics": _STATISTICS,
-    "places": _PLACES_TITLE,
-    "statistics_only": ("통계",),
-    "by_district": ("자치구", "구별"),
-    **{f"breakdown:{word}": forms for word, forms in BREAKDOWNS.items()},
-}
 
 
 @dataclass(frozen=True)
@@ -138,47 +100,12 @@ def rank(
     if not terms:
         note = "검색어를 이해하지 못했습니다. 찾는 데이터를 단어로 적어 주세요 (예: 따릉이 대여소)."
         return SearchResult(parsed.text, filters, [], [note, *parsed.notes])
-    linked = _concepts(parsed.text, terms)
-    concepts = [c for c in dict.fromkeys(c for cs in linked.values() for c in cs) if c not in terms]
-    if llm.configured():
-        suggested = _analysed(tuple(llm.rewrite(parsed.text)))
-        concepts += [t for t in suggested if t not in terms and t not in concepts and len(t) > 1]
-    per_term = [index.scores([t]) for t in terms]
-    scores = np.sum(per_term, axis=0)
-    if concepts:
-        scores = scores + CONCEPT_WEIGHT * index.scores(concepts)
-    # a request word the catalogue never uses is stood in for by its concept at full weight,
-    # and so is a catalogue compound made of two of the request's words or their concepts
-    standins = [c for t in terms if t not in index.vocabulary for c in linked.get(t, ())]
-    standins += _compounds(index, terms, linked)
-    if standins:
-        scores = scores + (1 - CONCEPT_WEIGHT) * index.scores(list(dict.fromkeys(standins)))
-    if len(terms) > 1:
-        # a dataset about all of the request beats one about a single word of it; a word
-        # counts as covered by itself or by a word of its concept (혼자 → 독거)
-        covered = [s > 0 for s in per_term]
-        for n, term in enumerate(terms):
-            for c in linked.get(term, ()):
-                covered[n] = covered[n] | (index.scores([c]) > 0)
-        scores = scores * (1 - COVERAGE + COVERAGE * np.mean(covered, axis=0))
-    scores = _title_precision(index, scores, {*terms, *concepts, *standins})
-    scores *= _place_factor(index, parsed, facets)
-    # a named dong asks for dong-level data unless another breakdown is asked for
-    for breakdown in _breakdowns(parsed.text) or (["동별"] if parsed.dong else []):
-        titled = index.title_flags[f"breakdown:{breakdown}"]
-        scores = np.where(titled, scores * BREAKDOWN, scores)
-    if _COUNT_QUESTION.search(parsed.text):
-        scores = np.where(index.title_flags["statistics"], scores * COUNT, scores)
-    elif _PLACE_QUESTION.search(parsed.text):
-        places = index.title_flags["places"] & ~index.title_flags["statistics_only"]
-        scores = np.where(places, scores * PLACE_LIST, scores)
-    if not any(ord(ch) < 0x3130 and ch.isalpha() for ch in parsed.text):
-        scores = np.where(index.translated, scores * TRANSLATED, scores)
-    if parsed.period:
-        known = index.year_from > 0
-        outside = known & ((index.year_to < parsed.period.start)
-                           | (index.year_from > parsed.period.end))  # fmt: skip
-        scores = np.where(outside, scores * OUT_OF_PERIOD, scores)
+    request = _request(index, parsed, facets, terms)
+    scores, effects = np.zeros(len(index)), []
+    for rule in RULES:
+        for effect in rule(request, scores):
+            scores = effect.apply(scores)
+            effects.append(effect)
     scores = np.where(_facet_mask(index, facets), scores, 0.0)
 
     top = np.argsort(-scores, kind="stable")[:k]
@@ -189,7 +116,7 @@ def rank(
             source_id=index.source_ids[i],
             title=index.titles[i],
             score=round(float(scores[i]), 4),
-            why=_why(index, i, terms, list(dict.fromkeys(standins + concepts)), parsed) + typo_note,
+            why=_why(effects, i) + typo_note,
         )
         for i in top
         if scores[i] > 0
@@ -202,14 +129,24 @@ def rank(
     return SearchResult(parsed.text, filters, hits, notes)
 
 
-def _breakdowns(text: str) -> list[str]:
-    """The breakdowns a request asks for (자치구별 and 시간별 in one request)."""
-    compact, found = text.replace(" ", ""), []
-    for word in sorted(BREAKDOWNS, key=len, reverse=True):
-        if word in compact:
-            found.append(word)
-            compact = compact.replace(word, " ")
-    return found
+def _request(index: SearchIndex, parsed: ParsedQuery, facets: dict, terms: list[str]) -> Request:
+    """What the rules need: the search words, their concepts (and the language model's
+    keywords) and the stand-ins for words the catalogue never uses."""
+    linked = _concepts(parsed.text, terms)
+    concepts = [c for c in dict.fromkeys(c for cs in linked.values() for c in cs) if c not in terms]
+    if llm.configured():
+        suggested = _analysed(tuple(llm.rewrite(parsed.text)))
+        concepts += [t for t in suggested if t not in terms and t not in concepts and len(t) > 1]
+    # a request word the catalogue never uses is stood in for by its concept at full weight,
+    # and so is a catalogue compound made of two of the request's words or their concepts
+    standins = [c for t in terms if t not in index.vocabulary for c in linked.get(t, ())]
+    standins += _compounds(index, terms, linked)
+    return Request(index, parsed, facets, terms, linked, concepts, standins)
+
+
+def _why(effects: list[Effect], i: int) -> list[str]:
+    """The reasons of every effect that moved dataset ``i``'s score, in the order applied."""
+    return [effect.explain(i) for effect in effects if effect.moved(i)]
 
 
 def _concepts(text: str, terms: list[str]) -> dict[str, tuple[str, ...]]:
@@ -248,24 +185,6 @@ def _analysed(words: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(t for terms in document_terms(list(words)) for t in terms) if words else ()
 
 
-def _title_precision(index: SearchIndex, scores: np.ndarray, wanted: set[str]) -> np.ndarray:
-    """Scale the leading candidates by how much of their title the request asked for: a
-    dataset about exactly that outranks one about a narrower aspect of it."""
-    scores = scores.copy()
-    for i in np.argsort(-scores)[:TITLE_CANDIDATES]:
-        if scores[i] <= 0:
-            break
-        words = {
-            w
-            for w in index.title_terms[i]
-            if w not in GENERIC_TITLE_WORDS and w not in _BREAKDOWN_WORDS and len(w) > 1
-        }
-        if words:
-            share = sum(any(w in x or x in w for x in wanted) for w in words) / len(words)
-            scores[i] *= 1 - TITLE_PRECISION + TITLE_PRECISION * share
-    return scores
-
-
 def _compounds(index: SearchIndex, terms: list[str], linked: dict) -> list[str]:
     """Catalogue words made of two request words or their concepts (혼자 → 독거, 어르신 →
     노인: 독거노인), for the words the catalogue writes as one."""
@@ -282,7 +201,7 @@ def _search_terms(parsed: ParsedQuery) -> list[str]:
     years = set()
     if parsed.period:
         years = {str(y) for y in range(parsed.period.start, parsed.period.end + 1)}
-    breakdowns = _breakdowns(parsed.text)
+    breakdowns = requested_breakdowns(parsed.text)
     breakdown_words = {w[:-1] for w in breakdowns} | ({"구", "동", "별"} if breakdowns else set())
     seen, terms = set(), []
     for term in parsed.terms:
@@ -297,17 +216,6 @@ def _search_terms(parsed: ParsedQuery) -> list[str]:
     return terms
 
 
-def _place_factor(index: SearchIndex, parsed: ParsedQuery, facets: dict) -> np.ndarray:
-    wanted = set(parsed.gu) | ({facets["gu"]} if facets.get("gu") else set())
-    district = index.districts != ""
-    if wanted:
-        other = district & ~np.isin(index.districts, list(wanted))
-        by_district = ~district & index.title_flags["by_district"]
-        own = district & ~other
-        return np.select([other, own | by_district], [OTHER_DISTRICT, BY_DISTRICT], 1.0)
-    return np.where(district, DISTRICT_WITHOUT_PLACE, 1.0)
-
-
 def _facet_mask(index: SearchIndex, facets: dict) -> np.ndarray:
     mask = np.ones(len(index), dtype=bool)
     for name, column in (("field", index.fields), ("format", index.formats),
@@ -317,29 +225,6 @@ def _facet_mask(index: SearchIndex, facets: dict) -> np.ndarray:
     if facets.get("provider"):
         mask &= np.array([facets["provider"] in p for p in index.publishers])
     return mask
-
-
-def _why(index: SearchIndex, i: int, terms, concepts, parsed: ParsedQuery) -> list[str]:
-    text = index.texts[i]
-    why = []
-    matched = [t for t in terms if t in text]
-    if matched:
-        why.append("단어: " + ", ".join(matched))
-    related = [c for c in concepts if c in text]
-    if related:
-        why.append("관련어: " + ", ".join(related[:5]))
-    district = index.districts[i]
-    if district and district in parsed.gu:
-        why.append(f"장소: {district}")
-    elif not district and parsed.gu:
-        why.append("장소: 서울시 전체 자료 (" + ", ".join(parsed.gu) + " 포함)")
-    if parsed.period:
-        first, last = int(index.year_from[i]), int(index.year_to[i])
-        if first and (last < parsed.period.start or first > parsed.period.end):
-            why.append(f"기간: 자료는 {first}–{last}년 ({parsed.period.label()} 없음)")
-        else:
-            why.append(f"기간 조건: {parsed.period.label()} (자료 안에서 선택)")
-    return why
 
 
 def search_parsed_text(index: SearchIndex, text: str, k: int = 10, today: date | None = None,

@@ -18,6 +18,7 @@ import numpy as np
 
 from seoul_data.catalog import Catalog
 from seoul_data.search.query import CONTENT_TAGS, kiwi, with_prefixed_nouns
+from seoul_data.search.vocabulary import TITLE_MARKERS
 
 #: How often each part of a dataset's description counts (a title word weighs most).
 WEIGHTS = {"title": 3, "keywords": 2, "description": 1, "publisher": 1, "columns": 1}
@@ -56,8 +57,6 @@ class SearchIndex:
     @functools.cached_property
     def title_flags(self) -> dict[str, np.ndarray]:
         """Per-title word tests used by the ranking rules, computed once per index."""
-        from seoul_data.search.engine import TITLE_MARKERS
-
         return {
             name: np.array([any(w in t for w in words) for t in self.titles])
             for name, words in TITLE_MARKERS.items()

@@ -4,6 +4,9 @@ Each group is one concept; a query word from a group also searches for the other
 lower weight than the word itself). Groups are general vocabulary of Korean public data
 (facilities, safety, population, transport, environment), not answers to particular
 queries.
+
+Also the words catalogue titles use to say what kind of table a dataset is and how it is
+broken down: the index tests each title for them once, and the ranking rules use the tests.
 """
 
 from __future__ import annotations
@@ -81,3 +84,28 @@ def _related() -> dict[str, tuple[str, ...]]:
 
 
 RELATED: dict[str, tuple[str, ...]] = _related()
+
+#: Title words that say what kind of table a dataset is, not what it is about.
+GENERIC_TITLE_WORDS = frozenset({
+    "현황", "정보", "통계", "목록", "데이터", "자료", "서비스", "조회", "관련", "제공", "내역",
+    "기준", "서울특별시", "서울시", "서울", "특별시",
+})  # fmt: skip
+_HOURLY = ("시간대", "시간별", "시간평균", "시간 평균")
+#: Breakdowns a request can ask for, and how catalogue titles write them.
+BREAKDOWNS = {
+    "구별": ("구별", "자치구"), "자치구별": ("구별", "자치구"),
+    "동별": ("동별", "행정동"), "행정동별": ("동별", "행정동"),
+    "연도별": ("연도별", "년도별", "연별"), "년도별": ("연도별", "년도별", "연별"),
+    "월별": ("월별",), "시간대별": _HOURLY, "시간별": _HOURLY,
+    "요일별": ("요일",), "연령별": ("연령",), "성별": ("성별",),
+}  # fmt: skip
+#: Title words that say how a table is broken down (성별, 연령별), not what it is about.
+BREAKDOWN_WORDS = frozenset(w for forms in BREAKDOWNS.values() for w in forms) | {"연령"}
+#: Title words the ranking rules test, by name (the index precomputes them per title).
+TITLE_MARKERS = {
+    "statistics": ("통계", "현황", "수량", "건수", "인원"),
+    "places": ("위치", "정보", "목록", "주소", "좌표", "현황"),
+    "statistics_only": ("통계",),
+    "by_district": ("자치구", "구별"),
+    **{f"breakdown:{word}": forms for word, forms in BREAKDOWNS.items()},
+}
