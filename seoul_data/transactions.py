@@ -61,7 +61,6 @@ def write_transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     IMMEDIATE takes the write lock at the start, so two writers that each read before they
     write (the next version number, the free GPUs) cannot interleave."""
     db.isolation_level = None
-    path = db.execute("PRAGMA database_list").fetchone()[2]
     try:
         db.execute("BEGIN IMMEDIATE")
         yield db
@@ -69,8 +68,10 @@ def write_transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     except BaseException as e:
         if db.in_transaction:
             db.execute("ROLLBACK")
-        if isinstance(e, sqlite3.OperationalError) and is_disk_full(e, path):
-            raise DiskFull(path) from e
+        if isinstance(e, sqlite3.OperationalError):  # the file's name only when it failed
+            path = db.execute("PRAGMA database_list").fetchone()[2]
+            if is_disk_full(e, path):
+                raise DiskFull(path) from e
         raise
     finally:
         db.close()

@@ -347,3 +347,26 @@ def test_a_waiter_that_gives_up_leaves_its_place():
         assert queue.booting == 0
 
     asyncio.run(scenario())
+
+
+def test_the_spawn_page_shows_the_place_in_the_boot_queue(tmp_path):
+    async def scenario():
+        SeoulDockerSpawner._boot_queue = BootQueue(1)
+        try:
+            queue = SeoulDockerSpawner._boot_queue
+            booting = queue.ticket()  # someone else is booting
+            spawner = make_spawner(tmp_path)
+            spawner._spawn_pending = True
+            spawner._boot_ticket = queue.ticket()
+            events = spawner.progress()
+            first = await events.__anext__()
+            queue.release()  # the other server answered: our turn
+            second = await events.__anext__()
+            return booting, first, second
+        finally:
+            SeoulDockerSpawner._boot_queue = None
+
+    booting, first, second = asyncio.run(scenario())
+    assert booting.done()
+    assert first["message"] == "다른 서버가 먼저 시작하고 있어 기다리는 중입니다 (1번째)"
+    assert second["message"] == "서버를 시작하는 중입니다…"
