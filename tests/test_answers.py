@@ -332,17 +332,18 @@ def test_to_json():
     assert json.loads(json.dumps(shown, ensure_ascii=False)) == shown
 
 
-# -- the measure table ------------------------------------------------------------------------
+# -- the measures, as the catalog declares them ------------------------------------------------
 
 
 def test_every_measure_source_reads_real_columns():
+    """The declared columns are in the ingested files, not only in the schema."""
     for measure in MEASURES:
         for source in measure.sources:
             assert source.dataset in LAYOUTS, source.dataset
-            info = sd.describe(source.dataset)
-            assert info["loadable"], source.dataset
-            columns = {f["name"] for f in info["schema"]}
+            assert sd.describe(source.dataset)["loadable"], source.dataset
+            columns = set(sd.load(source.dataset, limit=1).columns)
             named = [source.value, *(source.by_sex or {}).values(), *(source.ratio or ())[:2]]
+            named = [c for c in named if c]  # a derived ratio has no column of its own
             named += [c for _, _, c in source.age_groups or ()]
             named += [c for c in (source.sex_rows, source.age_rows) if c]
             layout = LAYOUTS[source.dataset]
@@ -360,3 +361,10 @@ def test_follow_up_questions_reuse_the_last_one(data_dir):
     assert again.value == 545169 and again.place == "강남구" and "2019" in again.period
     later = sd.ask("2020년은?", session=session)
     assert later.value == 539231
+
+
+def test_a_dong_per_household_figure_is_a_ratio_not_its_population():
+    """세대당 인구 of one dong is computed from the ratio its dataset declares."""
+    answer = ask("2020년 종로구 사직동 세대당 인구는?")
+    assert answer.value == pytest.approx(2.002, abs=0.001)
+    assert "population ÷ households" in answer.why

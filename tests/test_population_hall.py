@@ -335,3 +335,12 @@ def test_source_names_the_publisher_of_each_row():
     assert sources["2017-Q1"] == "서울특별시 (population.gu_resident_2017q1)"
     assert sources["2017-12"] == "행정안전부 (population.dong_households_density)"
     assert math.isfinite(one(values, period="2017-Q1"))
+
+
+def test_a_rate_is_never_summed_over_places():
+    """Gu and Seoul rows are sums only of what the catalog declares additive."""
+    from seoul_data.population_hall.tables import DONG_DENSITY_ID, _with_totals
+    from seoul_data.tidy import area_rows
+
+    with pytest.raises(ValueError, match=r"\['density'\] do not add up over places"):
+        _with_totals(area_rows(DONG_DENSITY_ID, ["density"]), ["density"])

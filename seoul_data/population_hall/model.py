@@ -2,7 +2,7 @@
 
 An :class:`Indicator` is declared once, in the module of its area under
 :mod:`seoul_data.population_hall.areas`. Its values come from computations (:class:`Computation`):
-each is a measure (see :mod:`seoul_data.population_hall.measures`) over a :class:`Table` (see
+each is a formula (see :mod:`seoul_data.population_hall.formulas`) over a :class:`Table` (see
 :mod:`seoul_data.population_hall.tables`) for some spatial levels. Where the data is not there, a
 :class:`Gap` says exactly which data is missing, for which levels: nothing is estimated.
 """
@@ -33,8 +33,8 @@ LEVEL_NAMES: dict[str, str] = {"city": "서울시", "gu": "자치구", "dong": "
 #: The columns that say which area and time a table row (and a value) is for.
 KEY_COLUMNS = ["level", "gu", "area_name", "year", "period"]
 
-#: A measure: the value of an indicator for every row of a table (NaN where none).
-Measure = Callable[[pd.DataFrame], pd.Series]
+#: A formula: the value of an indicator for every row of a table (NaN where none).
+Formula = Callable[[pd.DataFrame], pd.Series]
 
 _ID = re.compile(r"^[a-z][a-z_]*\.[a-z0-9_]+$")
 
@@ -63,14 +63,14 @@ class Table:
 
 @dataclass(frozen=True)
 class Computation:
-    """Values of an indicator at some levels: a measure over the rows of a table.
+    """Values of an indicator at some levels: a formula over the rows of a table.
 
     years: the years with values at one of the levels at least (checked by the tests against
     the data); :func:`span` gives a run of years.
     """
 
     table: Table
-    measure: Measure
+    formula: Formula
     levels: tuple[Level, ...]
     years: tuple[int, ...]
 

@@ -136,7 +136,7 @@ def _values(
 ) -> pd.DataFrame:
     """The finite values of one computation at the levels, gu and years asked for."""
     table = computation.table.build()
-    rows = table[[*KEY_COLUMNS, "datasets"]].assign(value=computation.measure(table).astype(float))
+    rows = table[[*KEY_COLUMNS, "datasets"]].assign(value=computation.formula(table).astype(float))
     keep = rows["level"].isin([lv for lv in computation.levels if lv in levels])
     keep &= np.isfinite(rows["value"])
     if gu is not None:

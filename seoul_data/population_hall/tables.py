@@ -10,8 +10,11 @@ float columns. ``period`` says what the year means:
 - a flow over a calendar year (births, marriages, the year's moves): ``'2020'``;
 - a quarter: ``'2017-Q1'``; a month: ``'2024-01'``.
 
-Where a dataset has no row for a gu or for Seoul, the row is the sum of its parts, and only
-when every part is there: a dong missing from the file, or a missing value in one dong,
+Rows, levels and periods come from what each dataset's schema declares
+(:func:`seoul_data.tidy.area_rows`); columns are picked by the measure they hold where the
+datasets name them differently. Where a dataset has no row for a gu or for Seoul, the row is
+the sum of its parts — only of measures the catalog says add up — and only when every part
+is there: a dong missing from the file, or a missing value in one dong,
 leaves the sum out rather than giving a partial total. Which dongs a gu has in a year is
 read from ``population.dong_age5`` (the full 행정안전부 list).
 """
@@ -20,8 +23,11 @@ from __future__ import annotations
 
 import pandas as pd
 
+from seoul_data.catalog.meaning import age_columns, measure_columns, summable
 from seoul_data.load import load
 from seoul_data.population_hall.model import KEY_COLUMNS, Table
+from seoul_data.sources import concepts, declared
+from seoul_data.tidy import area_rows
 
 #: Key columns plus the dataset ids each row's values come from.
 ROW_COLUMNS = [*KEY_COLUMNS, "datasets"]
@@ -44,7 +50,9 @@ _QUARTER_COLUMNS = ["households", "pop_total", "pop_male", "pop_female", "korean
 _VITAL_COLUMNS = ["births", "total_fertility_rate", "crude_birth_rate", "deaths",
                   "crude_death_rate", "natural_increase", "natural_increase_rate", "marriages",
                   "crude_marriage_rate", "divorces", "crude_divorce_rate"]  # fmt: skip
-_MIGRATION_COLUMNS = ["inbound", "outbound", "net"]
+#: The three measures of a migration table, as the tables name them.
+_MIGRATION = {"전입 인구": "inbound", "전출 인구": "outbound", "순이동 인구": "net"}
+_MIGRATION_COLUMNS = list(_MIGRATION.values())
 
 
 def _as_float(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -75,8 +83,8 @@ def _sum_by(frame: pd.DataFrame, keys: list[str], columns: list[str]) -> pd.Data
 
 
 def _registered_dongs() -> pd.DataFrame:
-    """The dongs of each gu and year (gu, year, dong_code_kostat), from population.dong_age5."""
-    return load(DONG_AGE5_ID, columns=["gu", "year", "dong_code_kostat"])
+    """The dongs of each gu and year (gu, year, dong_code), from population.dong_age5."""
+    return area_rows(DONG_AGE5_ID, [])[["gu", "year", "dong_code"]]
 
 
 def _gu_sums(
@@ -86,9 +94,7 @@ def _gu_sums(
     sums = _sum_by(dongs, ["gu", "year", "period"], columns)
     if complete:
         registered = _registered_dongs()
-        present = registered.merge(
-            dongs[["gu", "year", "dong_code_kostat"]], how="left", indicator=True
-        )
+        present = registered.merge(dongs[["gu", "year", "dong_code"]], how="left", indicator=True)
         lacking = present.loc[present["_merge"] == "left_only", ["gu", "year"]]
         lacking = lacking.drop_duplicates().assign(_lacking=True)
         known = registered[["gu", "year"]].drop_duplicates().assign(_known=True)
@@ -114,6 +120,11 @@ def _with_totals(rows: pd.DataFrame, columns: list[str], *, complete: bool = Fal
     complete: check each gu's dongs against the registered list (see ``_gu_sums``).
     """
     (datasets,) = rows["datasets"].unique()
+    dataset = declared(datasets)
+    measured = {c.name for c in dataset.schema if c.measure}
+    not_additive = set(columns) & measured - summable(dataset, concepts())
+    if not_additive:  # a rate or a mean: its sum over places means nothing
+        raise ValueError(f"{datasets}: {sorted(not_additive)} do not add up over places")
     parts = [rows]
     gus = rows
     if (rows["level"] == "dong").all():
@@ -126,11 +137,7 @@ def _with_totals(rows: pd.DataFrame, columns: list[str], *, complete: bool = Fal
 
 def resident_total() -> pd.DataFrame:
     """Registered residents of Seoul and each gu at year end, 2010–2021 (2021: August)."""
-    frame = load(RESIDENT_TOTAL_ID, columns=["area", "year", "period", "population"])
-    city = frame["area"] == SEOUL
-    level = city.map({True: "city", False: "gu"})
-    frame = _keyed(frame, level, frame["area"], frame["area"].where(~city), RESIDENT_TOTAL_ID)
-    return _as_float(frame[ROW_COLUMNS + ["population"]], ["population"])
+    return area_rows(RESIDENT_TOTAL_ID, ["population"])[ROW_COLUMNS + ["population"]]
 
 
 def single_year_ages() -> pd.DataFrame:
@@ -167,55 +174,43 @@ def midyear_ages() -> pd.DataFrame:
     return means[ROW_COLUMNS + columns]
 
 
-def _dong_rows(dataset_id: str, columns: list[str], period_suffix: str) -> pd.DataFrame:
-    raw = load(dataset_id, columns=["gu", "dong", "dong_code_kostat", "year", *columns])
-    raw = _as_float(raw, columns).assign(period=raw["year"].astype(str) + period_suffix)
-    return _keyed(raw, "dong", raw["dong"], raw["gu"], dataset_id)
-
-
 def dong_density() -> pd.DataFrame:
     """Registered residents (male/female), households and area of each dong at year end,
     2017–2021, with gu and Seoul sums where every dong of the gu is in the file."""
     columns = ["population", "households", "pop_male", "pop_female", "area_km2"]
-    dongs = _dong_rows(DONG_DENSITY_ID, columns, "-12")
-    return _with_totals(dongs, columns, complete=True)
+    return _with_totals(area_rows(DONG_DENSITY_ID, columns), columns, complete=True)
 
 
 def dong_age_groups() -> pd.DataFrame:
     """Residents of each dong by 5-year age group at year end, 2017–2021: age_0 (0–4),
     age_5 (5–9) … age_95, age_100 (100+), and population."""
-    renames = {f"age_{lo}_{lo + 4}": f"age_{lo}" for lo in range(0, 100, 5)}
-    renames["age_100_plus"] = "age_100"
-    dongs = _dong_rows(DONG_AGE5_ID, ["population", *renames], "-12").rename(columns=renames)
-    return dongs[ROW_COLUMNS + ["population", *renames.values()]]
+    bands = age_columns(declared(DONG_AGE5_ID), "인구")
+    names = {"population": "population", **{c: f"age_{first}" for c, (first, _) in bands.items()}}
+    return area_rows(DONG_AGE5_ID, names)[ROW_COLUMNS + list(names.values())]
 
 
 def dong_births() -> pd.DataFrame:
     """Births (male/female) and mid-year population of each dong per calendar year,
     2017–2021, with gu and Seoul sums where every dong and value is there."""
     columns = ["births", "births_male", "births_female", "midyear_pop"]
-    return _with_totals(_dong_rows(DONG_BIRTHS_ID, columns, ""), columns, complete=True)
+    return _with_totals(area_rows(DONG_BIRTHS_ID, columns), columns, complete=True)
 
 
 def quarter_snapshots() -> pd.DataFrame:
     """Households and population (Korean, foreign, 65+) in 2017 Q1 (gu) and 2021 Q2 (dong),
     with the gu and Seoul sums; the files' own 합계/소계 rows are these sums."""
-    parts = []
-    for dataset_id, places in ((GU_2017Q1_ID, ["gu"]), (DONG_2021Q2_ID, ["gu", "dong"])):
-        rows = load(dataset_id, columns=[*places, "period", *_QUARTER_COLUMNS])
-        rows = _as_float(rows, _QUARTER_COLUMNS).assign(year=rows["period"].str[:4].astype(int))
-        level = places[-1]
-        rows = _keyed(rows, level, rows[level], rows["gu"], dataset_id)
-        parts.append(_with_totals(rows, _QUARTER_COLUMNS))
+    parts = [
+        _with_totals(area_rows(dataset_id, _QUARTER_COLUMNS), _QUARTER_COLUMNS)
+        for dataset_id in (GU_2017Q1_ID, DONG_2021Q2_ID)
+    ]
     return pd.concat(parts, ignore_index=True)
 
 
 def vital_statistics() -> pd.DataFrame:
     """Seoul's births, deaths, marriages, divorces and their rates per calendar year,
     1990–2022 (KOSTAT 인구동향조사); '-' in the source (not compiled) is NaN."""
-    raw = load(VITAL_ID, where=f"region = '{SEOUL}'")
-    frame = _as_float(raw, _VITAL_COLUMNS).assign(period=raw["year"].astype(str))
-    return _keyed(frame, "city", SEOUL, None, VITAL_ID)[ROW_COLUMNS + _VITAL_COLUMNS]
+    frame = area_rows(VITAL_ID, _VITAL_COLUMNS)
+    return frame[frame["level"] == "city"].reset_index(drop=True)[ROW_COLUMNS + _VITAL_COLUMNS]
 
 
 def _joined(flows: pd.DataFrame, midyear: pd.DataFrame) -> pd.DataFrame:
@@ -244,14 +239,11 @@ def monthly_migration() -> pd.DataFrame:
     Seoul's figures are its own (KOSIS 시도), not the sum of the gu: a gu's moves include
     moves from and to other gu of Seoul.
     """
-    city = load(CITY_MIGRATION_ID, columns=["month", *_MIGRATION_COLUMNS])
-    city = _keyed(city, "city", SEOUL, None, CITY_MIGRATION_ID)
-    gus = load(GU_MIGRATION_ID, columns=["gu", "month", "총전입", "총전출", "순이동"])
-    gus = gus.rename(columns={"총전입": "inbound", "총전출": "outbound", "순이동": "net"})
-    gus = _keyed(gus, "gu", gus["gu"], gus["gu"], GU_MIGRATION_ID)
-    frame = pd.concat([city, gus], ignore_index=True)
-    frame = frame.assign(year=frame["month"].str[:4].astype(int), period=frame["month"])
-    return _as_float(frame[ROW_COLUMNS + _MIGRATION_COLUMNS], _MIGRATION_COLUMNS)
+    parts = [
+        area_rows(dataset_id, measure_columns(declared(dataset_id), _MIGRATION))
+        for dataset_id in (CITY_MIGRATION_ID, GU_MIGRATION_ID)
+    ]
+    return pd.concat(parts, ignore_index=True)[ROW_COLUMNS + _MIGRATION_COLUMNS]
 
 
 def yearly_migration() -> pd.DataFrame:

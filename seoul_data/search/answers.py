@@ -6,7 +6,8 @@
     #  출처: 행정안전부 (population.gu_resident_total)'
 
 The question is read once by :func:`seoul_data.search.query.parse`; the value is computed from
-the catalog's datasets as the table :data:`MEASURES` says. The rules, in the order applied:
+the catalog's datasets as their schemas declare (:data:`MEASURES`,
+:mod:`seoul_data.catalog.meaning`). The rules, in the order applied:
 
 1. **Measure.** The longest measure word found in the question (spaces ignored) names the
    measure: '한국인 인구' beats '인구', '순이동' beats '인구', '출생아 수 증감률' beats
@@ -45,33 +46,34 @@ from __future__ import annotations
 import functools
 import math
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from typing import Literal
 
-import numpy as np
 import pandas as pd
 
 import seoul_data as sd
 from seoul_data import geo, population_hall
 from seoul_data.catalog import CatalogError
+from seoul_data.catalog.meaning import AgeGroups, Layout, Measure, MeasureSource, layout, measures
 from seoul_data.population_hall import IndicatorNotSupported
-from seoul_data.search.measures import (  # noqa: F401 (some re-exported for readers)
-    CITY,
+from seoul_data.search.phrases import (
     INDICATOR_WORDS,
-    LAYOUTS,
-    MEASURES,
     NOT_MEASURE,
     OTHER_REGIONS,
     SOURCE_HINTS,
     SUM_WORDS,
-    AgeGroups,
-    Kind,
-    Layout,
-    Level,
-    Measure,
-    Source,
 )
 from seoul_data.search.query import ParsedQuery, Period, morphemes, parse
+from seoul_data.sources import concepts, declared, sources
+from seoul_data.tidy import CITY, keyed
 
+#: The measures and where each is held, as the catalog's declarations say.
+MEASURES: tuple[Measure, ...] = measures([s.dataset for s in sources()], concepts())
+LAYOUTS: dict[str, Layout] = {
+    source.dataset: layout(declared(source.dataset)) for m in MEASURES for source in m.sources
+}
+Level = Literal["city", "gu", "dong", "sido"]
 _LEVEL_RANK = {"dong": 0, "gu": 1, "city": 2}
 _LEVEL_NAME = {"city": "서울시", "gu": "자치구", "dong": "행정동", "sido": "시도"}
 
@@ -105,6 +107,32 @@ class Place:
     gu: str | None = None
     dong: dict | None = None
     region: str = CITY  # the 시도 (vital statistics' name)
+
+
+@dataclass(frozen=True)
+class _Value:
+    """One place's value of what was asked, with where it comes from and how."""
+
+    value: float | int | None
+    unit: str
+    label: str
+    period: str
+    place: Place
+    dataset: str | None
+    publisher: str
+    series: list[dict]
+    range: list[tuple[str, float]]  # (period, value) of each year of a range asked
+    note: str
+    how: str
+    additive: bool  # values of several places may be summed
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """What a question asks the value of: a measure or a Population Hall indicator."""
+
+    label: str
+    value: Callable[[Place, ParsedQuery], _Value]
 
 
 class _NoAnswer(Exception):
@@ -143,14 +171,9 @@ def ask(question: str, session=None) -> Answer:
             "측정값을 찾지 못함",
         )
     try:
-        places = _places(parsed)
-        if isinstance(found, str):
-            results = [_indicator_value(found, place, parsed) for place in places]
-        else:
-            results = [_measure_value(found, place, parsed) for place in places]
+        results = [found.value(place, parsed) for place in _places(parsed)]
     except _NoAnswer as missing:
-        label = found if isinstance(found, str) else found.label
-        return _unanswered(parsed, missing.reason, missing.suggest, f"측정값: {label}")
+        return _unanswered(parsed, missing.reason, missing.suggest, f"측정값: {found.label}")
     except (CatalogError, PermissionError, OSError) as e:
         return _unanswered(parsed, f"자료를 읽을 수 없습니다 ({e})", (), "자료 접근 실패")
     return _combine(results, parsed, filters, notes)
@@ -161,6 +184,23 @@ def ask(question: str, session=None) -> Answer:
 
 def _squeeze(text: str) -> str:
     return re.sub(r"\s+", "", text).lower()
+
+
+@functools.cache
+def _asked() -> list[tuple[str, _Asked]]:
+    """(word, what it asks for): the words of the measures, then of the indicators."""
+    named = []
+    for measure in MEASURES:
+        asked = _Asked(measure.label, functools.partial(_measure_value, measure))
+        named += [(_squeeze(word), asked) for word in measure.words]
+    indicators = {}
+    for word, indicator_id in _indicator_words().items():
+        if indicator_id not in indicators:
+            indicators[indicator_id] = _Asked(
+                indicator_id, functools.partial(_indicator_value, indicator_id)
+            )
+        named.append((word, indicators[indicator_id]))
+    return named
 
 
 @functools.cache
@@ -176,22 +216,16 @@ def _indicator_words() -> dict[str, str]:
     return words
 
 
-def _measure(parsed: ParsedQuery) -> tuple[Measure | str | None, list[str]]:
-    """The measure (or Population Hall indicator id) the longest measure word names, and
-    the labels of other measures the rest of the question names (answered one at a time)."""
+def _measure(parsed: ParsedQuery) -> tuple[_Asked | None, list[str]]:
+    """The measure (or Population Hall indicator) the longest measure word names, and the
+    labels of other measures the rest of the question names (answered one at a time)."""
     text = _squeeze(NOT_MEASURE.sub(" ", parsed.text))
-    named = [(_squeeze(w), m) for m in MEASURES for w in m.words]
-    named += list(_indicator_words().items())
-    found = [(word, what) for word, what in named if word in text]
+    found = [(word, what) for word, what in _asked() if word in text]
     if not found:
         return None, []
     word, best = max(found, key=lambda item: len(item[0]))  # the first of the longest
     rest = text.replace(word, " ")
-    others = {
-        what.label if isinstance(what, Measure) else what
-        for other, what in found
-        if other in rest and what is not best
-    }
+    others = {what.label for other, what in found if other in rest and what is not best}
     return best, sorted(others)
 
 
@@ -268,7 +302,7 @@ def _vocabulary(directory: str) -> str:
 class _Option:
     """A source that can answer, with the rows it answers from."""
 
-    source: Source
+    source: MeasureSource
     rank: tuple
     year: int  # the year of the value
     values: pd.Series  # by the keys of the period asked
@@ -279,7 +313,7 @@ class _Option:
     basis: str = ""
 
 
-def _measure_value(measure: Measure, place: Place, parsed: ParsedQuery) -> dict:
+def _measure_value(measure: Measure, place: Place, parsed: ParsedQuery) -> _Value:
     reasons: dict[str, tuple[int, list[str]]] = {}  # reason → (stage, the datasets)
     options = []
     for order, source in enumerate(measure.sources):
@@ -309,25 +343,25 @@ def _measure_value(measure: Measure, place: Place, parsed: ParsedQuery) -> dict:
     meta = sd.describe(best.source.dataset)
     integral = measure.additive and not measure.hourly
     series = [] if len(best.series) < 2 else _series(best.series, integral)
-    return {
-        "value": _number(value, integral),
-        "unit": measure.unit,
-        "label": _qualified_label(parsed, measure.label),
-        "period": best.label,
-        "place": place,
-        "dataset": best.source.dataset,
-        "publisher": meta["publisher"],
-        "series": series,
-        "range": [(_key_label(k), best.values[k]) for k in best.picked]
+    return _Value(
+        value=_number(value, integral),
+        unit=measure.unit,
+        label=_qualified_label(parsed, measure.label),
+        period=best.label,
+        place=place,
+        dataset=best.source.dataset,
+        publisher=meta["publisher"],
+        series=series,
+        range=[(_key_label(k), best.values[k]) for k in best.picked]
         if len(best.picked) > 1
         else [],
-        "note": "; ".join(n for n in (best.source.note, best.basis) if n),
-        "how": best.how,
-        "additive": integral,
-    }
+        note="; ".join(n for n in (best.source.note, best.basis) if n),
+        how=best.how,
+        additive=integral,
+    )
 
 
-def _option(measure: Measure, source: Source, place: Place, parsed: ParsedQuery, order: int):
+def _option(measure: Measure, source: MeasureSource, place: Place, parsed: ParsedQuery, order: int):
     layout = LAYOUTS[source.dataset]
     meta = sd.describe(source.dataset)
     latest = meta["versions"][-1] if meta["versions"] else {}
@@ -340,11 +374,11 @@ def _option(measure: Measure, source: Source, place: Place, parsed: ParsedQuery,
         how += narrowed
         stage = 2
         combine = _combiner(measure, source, rows, native)
-        picked, grain, label = _period_keys(measure, layout.kind, rows, parsed.period)
+        picked, grain, label = _period_keys(measure, layout.grain, rows, parsed.period)
         values = combine(rows, column, grain)
         stage = 3
         picked = [k for k in picked if k in values.index and pd.notna(values[k])]
-        if not picked and grain == "year" and layout.kind == "month":
+        if not picked and grain == "year" and layout.grain == "month":
             raise _NoAnswer("그 해의 12개월이 모두 있지 않아 연간 합계를 낼 수 없습니다")
         if not picked:
             raise _NoAnswer(f"{_period_text(parsed.period)} 값이 없습니다")
@@ -355,11 +389,11 @@ def _option(measure: Measure, source: Source, place: Place, parsed: ParsedQuery,
     series = values if grain == "key" else combine(rows, column, "key")
     hint = _hints(parsed, measure, meta)
     basis = ""
-    if layout.kind == "year" and "period" in rows.columns:
-        months = rows.loc[rows["_key"] == picked[-1], "period"].dropna().unique()
+    if layout.grain == "year" and layout.as_of_column:
+        months = rows.loc[rows["_key"] == picked[-1], layout.as_of_column].dropna().unique()
         if len(months) == 1 and re.fullmatch(r"\d{4}-\d{2}", months[0]):
             basis = f"{int(months[0][5:])}월 말 기준"
-    if label is None and layout.kind == "hour" and grain != "key":
+    if label is None and layout.grain == "hour" and grain != "key":
         days = rows.loc[rows["_year"].astype(str).isin(picked) | (grain == "all"), "_ts"]
         label = f"{days.min():%Y-%m-%d} – {days.max():%Y-%m-%d}"
     if label is None:
@@ -368,7 +402,7 @@ def _option(measure: Measure, source: Source, place: Place, parsed: ParsedQuery,
             if len(picked) == 1
             else (f"{_key_label(picked[0])}–{_key_label(picked[-1])}")
         )
-    fallback = layout.kind == "quarter" and parsed.period and not parsed.period.quarter
+    fallback = layout.grain == "quarter" and parsed.period and not parsed.period.quarter
     if fallback:
         basis = "연간 자료가 없어 분기 자료"
     year = int(rows["_year"].max() if picked[-1] == "all" else picked[-1][:4])
@@ -403,40 +437,11 @@ def _hints(parsed: ParsedQuery, measure: Measure, meta: dict) -> int:
 
 @functools.lru_cache(maxsize=32)
 def _table(dataset: str, directory: str, version: tuple) -> pd.DataFrame:
-    """The dataset (one version in one data directory) with standard columns: _level,
-    _area, _dong, _key (the period), _year, and _ts for hourly data."""
-    return _tidy(dataset, sd.load(dataset))
-
-
-def _tidy(dataset: str, frame: pd.DataFrame) -> pd.DataFrame:
-    layout = LAYOUTS[dataset]
-    spatial = sd.describe(dataset)["spatial"]
-    frame = frame.copy()
-    if layout.dong_code and layout.area is None:  # the gu from the dong code
-        codes = frame[layout.dong_code[0]].astype(str).str[:5]
-        frame["_area"] = codes.map({c: geo.gu_name(c, "mois") for c in codes.unique()})
-    elif layout.area:
-        frame["_area"] = frame[layout.area].astype(str)
-    else:
-        frame["_area"] = CITY
-    if spatial == "dong":
-        frame["_level"] = "dong"
-        frame["_dong"] = frame[layout.dong].astype(str).map(_name_key)
-    else:
-        other = "sido" if spatial == "sido" else "gu"
-        frame["_level"] = np.where(frame["_area"] == CITY, "city", other)
-    time = frame[layout.time]
-    if layout.kind == "year":
-        frame["_key"] = time.astype(int).astype(str)
-    elif layout.kind == "hour":
-        stamp = pd.to_datetime(time)
-        if layout.hour:
-            stamp = stamp + pd.to_timedelta(frame[layout.hour], unit="h")
-        frame["_ts"] = stamp
-        frame["_key"] = stamp.dt.strftime("%Y-%m")
-    else:
-        frame["_key"] = time.astype(str)
-    frame["_year"] = frame["_key"].str[:4].astype(int)
+    """The dataset (one version in one data directory) with the standard keys of
+    :func:`seoul_data.tidy.keyed`, dong names compared without separators."""
+    frame = keyed(declared(dataset), sd.load(dataset))
+    if "_dong" in frame:
+        frame["_dong"] = frame["_dong"].map(_name_key)
     return frame
 
 
@@ -483,7 +488,7 @@ def _place_rows(table: pd.DataFrame, layout: Layout, place: Place):
     return rows, False, f"{place.name}의 {_LEVEL_NAME[level]}별 값을 합친 것"
 
 
-def _qualify(rows: pd.DataFrame, source: Source, parsed: ParsedQuery, place_combined: bool):
+def _qualify(rows: pd.DataFrame, source: MeasureSource, parsed: ParsedQuery, place_combined: bool):
     """(rows, value column, what was done) for the age band and sex asked (rule 5)."""
     column, done = source.value, []
     if parsed.sex:
@@ -510,9 +515,10 @@ def _qualify(rows: pd.DataFrame, source: Source, parsed: ParsedQuery, place_comb
             done.append(f"{' + '.join(columns)}")
         else:
             raise _NoAnswer("연령별 값이 없습니다")
-    if source.ratio and column == source.value and place_combined:
+    if source.ratio and column == source.value and (place_combined or not source.value):
         top, bottom, scale = source.ratio
-        done.append(f"{top}의 합 ÷ {bottom}의 합" + (f" × {scale:g}" if scale != 1 else ""))
+        summed = "의 합" if place_combined else ""
+        done.append(f"{top}{summed} ÷ {bottom}{summed}" + (f" × {scale:g}" if scale != 1 else ""))
     elif column != "_band":
         done.append(f"열 {column}")
     return rows, column, f" ({', '.join(done)})"
@@ -537,7 +543,7 @@ def _band_columns(groups: AgeGroups, low: int, high: int | None) -> list[str]:
     return [column for _, _, column in chosen]
 
 
-def _combiner(measure: Measure, source: Source, rows: pd.DataFrame, native: bool):
+def _combiner(measure: Measure, source: MeasureSource, rows: pd.DataFrame, native: bool):
     """A function (rows, column, grain) → values by period key (rule 3)."""
 
     def total(part: pd.Series) -> float:
@@ -560,7 +566,7 @@ def _combiner(measure: Measure, source: Source, rows: pd.DataFrame, native: bool
         if grain == "year":
             complete = group["_key"].nunique() == 12
             return group[column].agg(total).where(complete)
-        if native and (group.size() == 1).all() and column == source.value:
+        if native and source.value and (group.size() == 1).all() and column == source.value:
             return group[column].first().astype(float)
         if source.ratio and column == source.value:
             top, bottom, scale = source.ratio
@@ -572,7 +578,7 @@ def _combiner(measure: Measure, source: Source, rows: pd.DataFrame, native: bool
     return combine
 
 
-def _period_keys(measure: Measure, kind: Kind, rows: pd.DataFrame, period: Period | None):
+def _period_keys(measure: Measure, kind: str, rows: pd.DataFrame, period: Period | None):
     """(the keys asked for, the grain of the values, the period as said or None) (rule 4)."""
     keys = sorted(rows["_key"].unique())
     if period is None:
@@ -609,7 +615,7 @@ def _series(values: pd.Series, integral: bool) -> list[dict]:
 # -- Population Hall indicators ---------------------------------------------------------------
 
 
-def _indicator_value(indicator_id: str, place: Place, parsed: ParsedQuery) -> dict:
+def _indicator_value(indicator_id: str, place: Place, parsed: ParsedQuery) -> _Value:
     definition = population_hall.get(indicator_id)
     suggest = tuple(definition.datasets) or _catalog_hits(parsed.terms)
     if place.level == "sido":
@@ -651,76 +657,76 @@ def _indicator_value(indicator_id: str, place: Place, parsed: ParsedQuery) -> di
         basis = f"{int(row['period'][5:])}월 말 기준"
     ids = re.findall(r"\(([\w.]+)\)", row["source"])
     integral = definition.unit in ("명", "세대", "건", "가구")
-    return {
-        "value": _number(values[picked[-1]], integral),
-        "unit": definition.unit,
-        "label": definition.name,
-        "period": _key_label(picked[-1]),
-        "place": place,
-        "dataset": ", ".join(ids) or None,
-        "publisher": " · ".join(re.findall(r"([^·(]+?) \(", row["source"])) or row["source"],
-        "series": _series(values, integral) if len(values) > 1 else [],
-        "range": [(_key_label(k), values[k]) for k in picked] if len(picked) > 1 else [],
-        "note": "; ".join(n for n in (definition.definition.rstrip("."), basis) if n),
-        "how": f"서울 인구관 지표 {indicator_id}",
-        "additive": False,
-    }
+    return _Value(
+        value=_number(values[picked[-1]], integral),
+        unit=definition.unit,
+        label=definition.name,
+        period=_key_label(picked[-1]),
+        place=place,
+        dataset=", ".join(ids) or None,
+        publisher=" · ".join(re.findall(r"([^·(]+?) \(", row["source"])) or row["source"],
+        series=_series(values, integral) if len(values) > 1 else [],
+        range=[(_key_label(k), values[k]) for k in picked] if len(picked) > 1 else [],
+        note="; ".join(n for n in (definition.definition.rstrip("."), basis) if n),
+        how=f"서울 인구관 지표 {indicator_id}",
+        additive=False,
+    )
 
 
 # -- sentences --------------------------------------------------------------------------------
 
 
-def _combine(results: list[dict], parsed: ParsedQuery, filters: dict, notes: list[str]) -> Answer:
+def _combine(results: list[_Value], parsed: ParsedQuery, filters: dict, notes: list[str]) -> Answer:
     first = results[0]
-    unit = first["unit"]
-    sources = f"출처: {first['publisher']} ({first['dataset']})"
+    unit = first.unit
+    sources = f"출처: {first.publisher} ({first.dataset})"
     understood = (
-        f"측정값: {first['label']} · 장소: "
-        + ", ".join(f"{r['place'].name}({_LEVEL_NAME[r['place'].level]})" for r in results)
-        + f" · 기간: {first['period']}. "
+        f"측정값: {first.label} · 장소: "
+        + ", ".join(f"{r.place.name}({_LEVEL_NAME[r.place.level]})" for r in results)
+        + f" · 기간: {first.period}. "
     )
     notes = " ".join([*parsed.notes, *notes])
     if len(results) == 1:
-        subject = f"{first['period']} {first['place'].name} {first['label']}"
-        text = f"{_josa(subject, '은', '는')} {_with_unit(first['value'], unit)}입니다"
-        extras = [first["note"]] if first["note"] else []
-        if first["value"] is not None and first["value"] < 0 and "순이동" in first["label"]:
+        subject = f"{first.period} {first.place.name} {first.label}"
+        text = f"{_josa(subject, '은', '는')} {_with_unit(first.value, unit)}입니다"
+        extras = [first.note] if first.note else []
+        if first.value is not None and first.value < 0 and "순이동" in first.label:
             extras.append("전출이 전입보다 많은 순유출")
-        if first["range"]:
+        if first.range:
             extras.append(
                 ", ".join(
-                    f"{label} {_with_unit(_number(v, False), unit)}" for label, v in first["range"]
+                    f"{label} {_with_unit(_number(v, False), unit)}" for label, v in first.range
                 )
             )
         if extras:
             text += f" ({'; '.join(extras)})"
         return Answer(
             answer=f"{text}. {sources}",
-            value=first["value"],
+            value=first.value,
             unit=unit,
-            period=first["period"],
-            place=first["place"].name,
-            dataset=first["dataset"],
-            series=first["series"],
-            why=(understood + f"{first['dataset']}의 {first['how']}. {notes}").strip(),
+            period=first.period,
+            place=first.place.name,
+            dataset=first.dataset,
+            series=first.series,
+            why=(understood + f"{first.dataset}의 {first.how}. {notes}").strip(),
             filters=filters,
         )
-    parts = ", ".join(f"{r['place'].name} {_with_unit(r['value'], unit)}" for r in results)
-    same = len({(r["dataset"], r["period"]) for r in results}) == 1
+    parts = ", ".join(f"{r.place.name} {_with_unit(r.value, unit)}" for r in results)
+    same = len({(r.dataset, r.period) for r in results}) == 1
     value = None
-    text = f"{first['period']} {first['label']}: {parts}"
-    if SUM_WORDS.search(parsed.text) and same and all(r["additive"] for r in results):
-        value = _number(sum(r["value"] for r in results), True)
+    text = f"{first.period} {first.label}: {parts}"
+    if SUM_WORDS.search(parsed.text) and same and all(r.additive for r in results):
+        value = _number(sum(r.value for r in results), True)
         text += f" (합계 {_with_unit(value, unit)})"
     else:
         text += " (여러 곳이라 하나의 값은 없습니다; 합계는 '합계'라고 물어 주세요)"
-    datasets = ", ".join(dict.fromkeys(r["dataset"] for r in results))
+    datasets = ", ".join(dict.fromkeys(r.dataset for r in results))
     return Answer(
-        answer=f"{text}. 출처: {first['publisher']} ({datasets})",
+        answer=f"{text}. 출처: {first.publisher} ({datasets})",
         value=value,
         unit=unit,
-        period=first["period"],
-        place=", ".join(r["place"].name for r in results),
+        period=first.period,
+        place=", ".join(r.place.name for r in results),
         dataset=datasets,
         why=(understood + notes).strip(),
         filters=filters,

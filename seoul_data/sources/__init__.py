@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from seoul_data.catalog import Catalog, Dataset, Field
+from seoul_data.catalog import Catalog, CatalogError, Concept, Dataset, Derived, Field
 from seoul_data.ingest import IngestError, IngestResult, ingest
 from seoul_data.sources import transforms
 
@@ -54,14 +54,39 @@ def sources() -> tuple[Source, ...]:
     return tuple(found)
 
 
+@cache
+def concepts() -> tuple[Concept, ...]:
+    """Every measure declared by the spec files (``[[measures]]``), in spec-file order."""
+    found = [
+        _concept(entry, spec)
+        for spec in sorted(SPEC_DIR.glob("*.toml"))
+        for entry in _read_spec(spec).get("measures", [])
+    ]
+    labels = [c.label for c in found]
+    duplicates = {label for label in labels if labels.count(label) > 1}
+    if duplicates:
+        raise ValueError(f"measures declared twice: {sorted(duplicates)}")
+    return tuple(found)
+
+
 def load_specs(spec_file: Path) -> list[Source]:
     """The sources declared in one TOML spec file."""
+    return [_source(entry, spec_file) for entry in _read_spec(spec_file).get("datasets", [])]
+
+
+def _read_spec(spec_file: Path) -> dict:
     try:
         with open(spec_file, "rb") as f:
-            spec = tomllib.load(f)
+            return tomllib.load(f)
     except (OSError, tomllib.TOMLDecodeError) as e:
         raise IngestError(f"cannot read the spec: {e}", source=str(spec_file)) from None
-    return [_source(entry, spec_file) for entry in spec.get("datasets", [])]
+
+
+def _concept(entry: dict, spec_file: Path) -> Concept:
+    try:
+        return Concept(**entry)
+    except TypeError as e:
+        raise ValueError(f"{spec_file.name}: measure {entry.get('label')}: {e}") from None
 
 
 def _source(entry: dict, spec_file: Path) -> Source:
@@ -69,10 +94,11 @@ def _source(entry: dict, spec_file: Path) -> Source:
     options = {key: entry.pop(key) for key in _SOURCE_KEYS if key in entry}
     entry["keywords"] = tuple(entry.get("keywords", ()))
     entry["allowed_groups"] = tuple(entry.get("allowed_groups", ()))
-    entry["schema"] = tuple(Field(**f) for f in entry.get("schema", ()))
     try:
+        entry["schema"] = tuple(Field(**f) for f in entry.get("schema", ()))
+        entry["derived"] = tuple(Derived(**d) for d in entry.get("derived", ()))
         dataset = Dataset(**entry)
-    except TypeError as e:
+    except (TypeError, CatalogError) as e:
         raise ValueError(f"{spec_file.name}: dataset {entry.get('id')}: {e}") from None
     transform = options.get("transform")
     if transform and not hasattr(transforms, transform):
@@ -123,3 +149,16 @@ def ingest_bundled(
         if progress:
             progress(source, result)
     return results
+
+
+def declared(dataset_id: str) -> Dataset:
+    """The bundled declaration of a dataset (metadata and schema); KeyError if none."""
+    found = _by_id().get(dataset_id)
+    if found is None:
+        raise KeyError(f"no bundled dataset {dataset_id!r}")
+    return found
+
+
+@cache
+def _by_id() -> dict[str, Dataset]:
+    return {source.dataset.id: source.dataset for source in sources()}

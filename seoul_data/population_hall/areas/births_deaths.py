@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from seoul_data.population_hall.measures import age_ratio_per_capita, count, ratio, yearly_change
+from seoul_data.population_hall.formulas import age_ratio_per_capita, count, ratio, yearly_change
 from seoul_data.population_hall.model import Computation, Gap, Indicator, span
 from seoul_data.population_hall.tables import (
     BIRTHS_WITH_MIDYEAR,

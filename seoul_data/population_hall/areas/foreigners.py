@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from functools import partial
 
-from seoul_data.population_hall.measures import count, location_quotient, ratio, share_of_seoul
-from seoul_data.population_hall.model import Computation, Gap, Indicator, Level, Measure
+from seoul_data.population_hall.formulas import count, location_quotient, ratio, share_of_seoul
+from seoul_data.population_hall.model import Computation, Formula, Gap, Indicator, Level
 from seoul_data.population_hall.tables import QUARTER_SNAPSHOTS
 
 AREA = "외국인"
@@ -23,7 +23,7 @@ _FOREIGN = partial(count, column="foreign_total")
 
 
 def _snapshots(
-    measure: Measure, levels: tuple[Level, ...] = _ALL_LEVELS
+    measure: Formula, levels: tuple[Level, ...] = _ALL_LEVELS
 ) -> tuple[Computation, ...]:
     return (Computation(QUARTER_SNAPSHOTS, measure, levels, (2017, 2021)),)
 

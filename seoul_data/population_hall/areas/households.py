@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from functools import partial
 
-from seoul_data.population_hall.measures import count, ratio, yearly_change
-from seoul_data.population_hall.model import Computation, Gap, Indicator, Measure, span
+from seoul_data.population_hall.formulas import count, ratio, yearly_change
+from seoul_data.population_hall.model import Computation, Formula, Gap, Indicator, span
 from seoul_data.population_hall.tables import DONG_DENSITY, QUARTER_SNAPSHOTS
 
 AREA = "서울의 가구"
@@ -23,7 +23,7 @@ _GANGDONG_2021 = (
 
 
 def _households_and_quarters(
-    measure_year_end: Measure, measure_quarter: Measure
+    measure_year_end: Formula, measure_quarter: Formula
 ) -> tuple[Computation, ...]:
     return (
         Computation(DONG_DENSITY, measure_year_end, ALL_LEVELS, span(2017, 2021)),

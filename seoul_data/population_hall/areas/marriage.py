@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from functools import partial
 
-from seoul_data.population_hall.measures import age_ratio_per_capita, count, ratio, yearly_change
-from seoul_data.population_hall.model import Computation, Gap, Indicator, Measure, span
+from seoul_data.population_hall.formulas import age_ratio_per_capita, count, ratio, yearly_change
+from seoul_data.population_hall.model import Computation, Formula, Gap, Indicator, span
 from seoul_data.population_hall.tables import VITAL, VITAL_WITH_MIDYEAR
 
 AREA = "혼인과 이혼"
@@ -27,7 +27,7 @@ _MIDYEAR_NOTE = (
 )
 
 
-def _seoul(measure: Measure, years: tuple[int, ...]) -> tuple[Computation, ...]:
+def _seoul(measure: Formula, years: tuple[int, ...]) -> tuple[Computation, ...]:
     return (Computation(VITAL, measure, ("city",), years),)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from seoul_data.population_hall.measures import count, ratio
+from seoul_data.population_hall.formulas import count, ratio
 from seoul_data.population_hall.model import Computation, Gap, Indicator, span
 from seoul_data.population_hall.tables import MONTHLY_MIGRATION, YEARLY_MIGRATION
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from seoul_data.population_hall.measures import (
+from seoul_data.population_hall.formulas import (
     OLD_AGE,
     WORKING_AGE,
     YOUTH,

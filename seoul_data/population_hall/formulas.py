@@ -1,4 +1,4 @@
-"""The families of measures: how an indicator's value is computed from a table's row.
+"""The families of formulas: how an indicator's value is computed from a table's row.
 
 Each function takes a table (see :mod:`seoul_data.population_hall.tables`) and returns one value
 per row, NaN where there is none (a zero denominator, a missing part); the definitions bind
@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from seoul_data.population_hall.model import Measure
+from seoul_data.population_hall.model import Formula
 
 Band = tuple[int, int | None]
 Columns = str | tuple[str, ...]
@@ -124,7 +124,7 @@ def _area_key(frame: pd.DataFrame) -> pd.Series:
     return frame["level"] + "|" + frame["gu"].fillna("") + "|" + frame["area_name"]
 
 
-def yearly_change(frame: pd.DataFrame, of: Measure, percent: bool = False) -> pd.Series:
+def yearly_change(frame: pd.DataFrame, of: Formula, percent: bool = False) -> pd.Series:
     """Change of a measure since the same period a year before (× 100 / before: percent).
 
     Only periods exactly twelve months apart are compared: 2021-08 has no 2020-08 in the
@@ -143,7 +143,7 @@ def yearly_change(frame: pd.DataFrame, of: Measure, percent: bool = False) -> pd
     return change / merged["before"] * 100 if percent else change
 
 
-def share_of_seoul(frame: pd.DataFrame, of: Measure) -> pd.Series:
+def share_of_seoul(frame: pd.DataFrame, of: Formula) -> pd.Series:
     """The area's share of Seoul's value in the same period, in percent."""
     values = pd.Series(of(frame), index=frame.index)
     city = values[frame["level"] == "city"].groupby(frame["period"]).first()
