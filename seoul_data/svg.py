@@ -59,8 +59,7 @@ def _outline(width: int, height: int, highlighted: frozenset[str] = frozenset())
     from seoul_data.geo import boundaries
 
     shapes = []
-    for name, geometry in zip(*[boundaries("gu")[c] for c in ("name_ko", "geometry")],
-                              strict=True):  # fmt: skip
+    for name, geometry in zip(*[boundaries("gu")[c] for c in ("name_ko", "geometry")], strict=True):
         fill = FILL if name in highlighted else "#f3f5f8"
         opacity = ' fill-opacity="0.55"' if name in highlighted else ""
         shapes.append(

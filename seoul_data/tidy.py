@@ -88,7 +88,7 @@ def area_rows(dataset_id: str, columns: Mapping[str, str] | list[str]) -> pd.Dat
         where.hour,
         where.as_of_column,
         *names,
-    ]  # fmt: skip (the keys, then the values)
+    ]
     frame = keyed(dataset, load(dataset_id, columns=list(dict.fromkeys(c for c in needed if c))))
     rows = pd.DataFrame(
         {

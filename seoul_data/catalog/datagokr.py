@@ -18,8 +18,17 @@ from seoul_data.catalog.store import Catalog
 
 PROVIDER = "공공데이터포털 (data.go.kr)"
 LICENSE = "공공데이터포털 목록: 이용허락범위 제한 없음 (개별 데이터는 각 페이지의 이용조건)"
-COLUMNS = ("목록키", "목록유형", "목록명", "목록설명", "분류체계", "기관명", "목록.등록일",
-           "목록.수정일", "목록.URL")  # fmt: skip
+COLUMNS = (
+    "목록키",
+    "목록유형",
+    "목록명",
+    "목록설명",
+    "분류체계",
+    "기관명",
+    "목록.등록일",
+    "목록.수정일",
+    "목록.URL",
+)
 
 
 def read_datagokr(path: str | Path) -> Iterator[Dataset]:

@@ -19,8 +19,17 @@ from seoul_data.transactions import write_transaction
 
 CATALOG_FILE = "catalog.sqlite"
 #: The columns of :meth:`Catalog.summaries` (and of ``sd.catalog()``).
-SUMMARY_COLUMNS = ("id", "title", "field", "publisher", "provider", "access", "loadable",
-                   "source_id", "landing_page")  # fmt: skip
+SUMMARY_COLUMNS = (
+    "id",
+    "title",
+    "field",
+    "publisher",
+    "provider",
+    "access",
+    "loadable",
+    "source_id",
+    "landing_page",
+)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS datasets (

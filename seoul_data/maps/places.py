@@ -121,8 +121,13 @@ def value_columns(frame: pd.DataFrame, place: PlaceColumns | None = None) -> lis
     ]  # noqa: E501
 
 
-def locate(frame: pd.DataFrame, place: PlaceColumns | None = None, *, level: str | None = None,
-           schema: list[dict] | tuple = ()) -> Located:  # fmt: skip
+def locate(
+    frame: pd.DataFrame,
+    place: PlaceColumns | None = None,
+    *,
+    level: str | None = None,
+    schema: list[dict] | tuple = (),
+) -> Located:
     """The rows of ``frame`` with a geometry: points for coordinates, areas for gu and dong
     (``level`` 'gu' places dong-level rows in their gu). Unplaced rows are left out and
     counted in the report, never silently dropped."""
@@ -141,11 +146,15 @@ def locate(frame: pd.DataFrame, place: PlaceColumns | None = None, *, level: str
         west, south, east, north = SEOUL_BOX
         inside = (lon >= west) & (lon <= east) & (lat >= south) & (lat <= north)
         bad = frame.loc[~inside, list(place.columns)].head(5)
-        examples = [f"({x}, {y})" if x == x and y == y else "좌표 없음"
-                    for x, y in bad.itertuples(index=False)]  # fmt: skip
-        placed = gpd.GeoDataFrame(frame.loc[inside].copy(),
-                                  geometry=gpd.points_from_xy(lon[inside], lat[inside]),
-                                  crs=4326)  # fmt: skip
+        examples = [
+            f"({x}, {y})" if x == x and y == y else "좌표 없음"
+            for x, y in bad.itertuples(index=False)
+        ]
+        placed = gpd.GeoDataFrame(
+            frame.loc[inside].copy(),
+            geometry=gpd.points_from_xy(lon[inside], lat[inside]),
+            crs=4326,
+        )
         return Located(placed, place, PlaceReport(len(frame), int(inside.sum()), examples))
     column = place.columns[0]
     area_level = level or place.kind
@@ -171,8 +180,14 @@ def locate(frame: pd.DataFrame, place: PlaceColumns | None = None, *, level: str
 
 def _named(frame: pd.DataFrame, pattern: re.Pattern) -> str | None:
     if pattern is _ADDRESS:
-        texts = [c for c in frame.columns if pattern.search(str(c)) and frame[c].dtype == object
-                 or pattern.search(str(c)) and pd.api.types.is_string_dtype(frame[c])]  # fmt: skip
+        texts = [
+            c
+            for c in frame.columns
+            if pattern.search(str(c))
+            and frame[c].dtype == object
+            or pattern.search(str(c))
+            and pd.api.types.is_string_dtype(frame[c])
+        ]
         road = [c for c in texts if "road" in str(c) or "도로명" in str(c)]
         return (road or texts or [None])[0]
     return next((c for c in frame.columns if pattern.match(str(c).strip())), None)

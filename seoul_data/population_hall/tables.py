@@ -45,11 +45,30 @@ VITAL_ID = "population.sido_vital_stats"
 GU_MIGRATION_ID = "population.gu_migration_monthly"
 CITY_MIGRATION_ID = "population.city_migration_monthly"
 
-_QUARTER_COLUMNS = ["households", "pop_total", "pop_male", "pop_female", "korean_total",
-                    "foreign_total", "foreign_male", "foreign_female", "aged_65_plus"]  # fmt: skip
-_VITAL_COLUMNS = ["births", "total_fertility_rate", "crude_birth_rate", "deaths",
-                  "crude_death_rate", "natural_increase", "natural_increase_rate", "marriages",
-                  "crude_marriage_rate", "divorces", "crude_divorce_rate"]  # fmt: skip
+_QUARTER_COLUMNS = [
+    "households",
+    "pop_total",
+    "pop_male",
+    "pop_female",
+    "korean_total",
+    "foreign_total",
+    "foreign_male",
+    "foreign_female",
+    "aged_65_plus",
+]
+_VITAL_COLUMNS = [
+    "births",
+    "total_fertility_rate",
+    "crude_birth_rate",
+    "deaths",
+    "crude_death_rate",
+    "natural_increase",
+    "natural_increase_rate",
+    "marriages",
+    "crude_marriage_rate",
+    "divorces",
+    "crude_divorce_rate",
+]
 #: The three measures of a migration table, as the tables name them.
 _MIGRATION = {"전입 인구": "inbound", "전출 인구": "outbound", "순이동 인구": "net"}
 _MIGRATION_COLUMNS = list(_MIGRATION.values())

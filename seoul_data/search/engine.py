@@ -154,8 +154,9 @@ def _concepts(text: str, terms: list[str]) -> dict[str, tuple[str, ...]]:
     noun (rule 2). Vocabulary words are found inside the request's words (스쿨존 even when the
     analyser splits it), never across a space, and one-syllable ones only as whole words."""
     tokens = [t for t in re.split(r"[\s,.?!~]+", text.lower()) if t]
-    words = {w for w in RELATED if (w in terms or any(w == t or (len(w) > 1 and w in t)
-                                                       for t in tokens))}  # fmt: skip
+    words = {
+        w for w in RELATED if (w in terms or any(w == t or (len(w) > 1 and w in t) for t in tokens))
+    }
     linked: dict[str, list[str]] = {}
     whole: dict[str, set[str]] = {}  # per owner, concept terms that are whole words
     for word in sorted(words):
@@ -189,9 +190,15 @@ def _compounds(index: SearchIndex, terms: list[str], linked: dict) -> list[str]:
     """Catalogue words made of two request words or their concepts (혼자 → 독거, 어르신 →
     노인: 독거노인), for the words the catalogue writes as one."""
     options = [(t, *linked.get(t, ())) for t in terms]
-    return [a + b for i, first in enumerate(options) for j, second in enumerate(options)
-            if i != j for a in first for b in second
-            if a + b in index.vocabulary and a + b not in terms]  # fmt: skip
+    return [
+        a + b
+        for i, first in enumerate(options)
+        for j, second in enumerate(options)
+        if i != j
+        for a in first
+        for b in second
+        if a + b in index.vocabulary and a + b not in terms
+    ]
 
 
 def _search_terms(parsed: ParsedQuery) -> list[str]:
@@ -218,8 +225,11 @@ def _search_terms(parsed: ParsedQuery) -> list[str]:
 
 def _facet_mask(index: SearchIndex, facets: dict) -> np.ndarray:
     mask = np.ones(len(index), dtype=bool)
-    for name, column in (("field", index.fields), ("format", index.formats),
-                         ("access", index.access)):  # fmt: skip
+    for name, column in (
+        ("field", index.fields),
+        ("format", index.formats),
+        ("access", index.access),
+    ):
         if facets.get(name):
             mask &= column == facets[name]
     if facets.get("provider"):
@@ -227,7 +237,8 @@ def _facet_mask(index: SearchIndex, facets: dict) -> np.ndarray:
     return mask
 
 
-def search_parsed_text(index: SearchIndex, text: str, k: int = 10, today: date | None = None,
-                       **facets) -> SearchResult:  # fmt: skip
+def search_parsed_text(
+    index: SearchIndex, text: str, k: int = 10, today: date | None = None, **facets
+) -> SearchResult:
     """Parse and rank in one call (for benchmarks and tools without a session)."""
     return rank(index, parse(text, today=today), k=k, facets=facets)

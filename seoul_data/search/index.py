@@ -75,11 +75,13 @@ class SearchIndex:
         similarity of their letters (jamo); None when nothing is close."""
         if term in self.vocabulary or len(term) < 3:
             return None  # two letters are too few to tell a typo from another word
-        candidates = [w for w in self._words_by_initial.get(term[0], ())
-                      if abs(len(w) - len(term)) <= 1]  # fmt: skip
+        candidates = [
+            w for w in self._words_by_initial.get(term[0], ()) if abs(len(w) - len(term)) <= 1
+        ]
         letters = {unicodedata.normalize("NFD", w): w for w in candidates}
-        close = difflib.get_close_matches(unicodedata.normalize("NFD", term), list(letters),
-                                          n=1, cutoff=0.8)  # fmt: skip
+        close = difflib.get_close_matches(
+            unicodedata.normalize("NFD", term), list(letters), n=1, cutoff=0.8
+        )
         return letters[close[0]] if close else None
 
     def scores(self, terms: list[str]) -> np.ndarray:
@@ -120,8 +122,10 @@ def build_index(catalog: Catalog) -> SearchIndex:
     bm25 = bm25s.BM25(k1=1.2, b=0.75)
     bm25.index(corpus, show_progress=False)
     title_bm25 = bm25s.BM25(k1=1.2, b=0.75)
-    title_bm25.index([terms["title"][i] + terms["keywords"][i] for i in range(len(datasets))],
-                     show_progress=False)  # fmt: skip
+    title_bm25.index(
+        [terms["title"][i] + terms["keywords"][i] for i in range(len(datasets))],
+        show_progress=False,
+    )
     return SearchIndex(
         ids=[d.id for d in datasets],
         source_ids=[d.source_id for d in datasets],

@@ -48,8 +48,11 @@ def rewrite(query: str) -> list[str]:
         response.raise_for_status()
         text = response.json()["choices"][0]["message"]["content"]
     except (requests.RequestException, KeyError, IndexError, ValueError, TypeError) as e:
-        log.warning("LLM endpoint %s gave no usable answer (%s); searching without it",
-                    url, type(e).__name__)  # fmt: skip
+        log.warning(
+            "LLM endpoint %s gave no usable answer (%s); searching without it",
+            url,
+            type(e).__name__,
+        )
         return []
     words = [w.strip() for w in re.split(r"[,\n、·]", text) if w.strip()]
     return [w for w in words if 1 < len(w) <= 20][:5]

@@ -32,7 +32,7 @@ OTHER_REGIONS = {
     "충청남": "충청남도", "전북": "전라북도", "전라북": "전라북도", "전남": "전라남도",
     "전라남": "전라남도", "경북": "경상북도", "경상북": "경상북도", "경남": "경상남도",
     "경상남": "경상남도", "제주": "제주특별자치도",
-}  # fmt: skip
+}  # fmt: skip # a table: short names and their 시도, in pairs
 #: Extra names of Population Hall indicators, beside their own names.
 INDICATOR_WORDS = {
     "고령화율": "population_change.aged_share",

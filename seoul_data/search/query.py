@@ -24,7 +24,7 @@ STOPWORDS = {
     # every dataset here is Seoul's; time words are filters
     "서울", "서울시", "서울특별시", "이번", "달", "작년", "올해", "금년", "지난해", "재작년",
     "최근", "년", "월", "지난달", "말",
-}  # fmt: skip
+}  # fmt: skip # a word list: one word a line would fill a page
 _MAX_QUERY = 500
 
 

@@ -94,8 +94,9 @@ def words(request: Request, scores: np.ndarray) -> Iterator[Effect]:
     per_term = request.term_scores
 
     def reason(i: int) -> str:
-        return "단어: " + ", ".join(t for t, s in zip(request.terms, per_term, strict=True)
-                                   if s[i] > 0)  # fmt: skip
+        return "단어: " + ", ".join(
+            t for t, s in zip(request.terms, per_term, strict=True) if s[i] > 0
+        )
 
     yield Effect(np.sum(per_term, axis=0), reason, factor=False)
 

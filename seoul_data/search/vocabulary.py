@@ -89,7 +89,7 @@ RELATED: dict[str, tuple[str, ...]] = _related()
 GENERIC_TITLE_WORDS = frozenset({
     "현황", "정보", "통계", "목록", "데이터", "자료", "서비스", "조회", "관련", "제공", "내역",
     "기준", "서울특별시", "서울시", "서울", "특별시",
-})  # fmt: skip
+})  # fmt: skip # a word list: one word a line would fill a page
 _HOURLY = ("시간대", "시간별", "시간평균", "시간 평균")
 #: Breakdowns a request can ask for, and how catalogue titles write them.
 BREAKDOWNS = {
@@ -98,7 +98,7 @@ BREAKDOWNS = {
     "연도별": ("연도별", "년도별", "연별"), "년도별": ("연도별", "년도별", "연별"),
     "월별": ("월별",), "시간대별": _HOURLY, "시간별": _HOURLY,
     "요일별": ("요일",), "연령별": ("연령",), "성별": ("성별",),
-}  # fmt: skip
+}  # fmt: skip # a table: each line pairs related requests
 #: Title words that say how a table is broken down (성별, 연령별), not what it is about.
 BREAKDOWN_WORDS = frozenset(w for forms in BREAKDOWNS.values() for w in forms) | {"연령"}
 #: Title words the ranking rules test, by name (the index precomputes them per title).
