@@ -38,9 +38,19 @@ from bench.report import new_report, write_report
 REPO = Path(__file__).resolve().parent.parent
 DATASET = "transport.bike_sharing_demand_uci"
 TARGET = "rented_bike_count"
-FEATURES = ["hour", "temperature_c", "humidity_pct", "wind_speed_ms", "visibility_10m",
-            "dew_point_c", "solar_radiation_mj_m2", "rainfall_mm", "snowfall_cm", "season",
-            "holiday"]  # fmt: skip
+FEATURES = [
+    "hour",
+    "temperature_c",
+    "humidity_pct",
+    "wind_speed_ms",
+    "visibility_10m",
+    "dew_point_c",
+    "solar_radiation_mj_m2",
+    "rainfall_mm",
+    "snowfall_cm",
+    "season",
+    "holiday",
+]
 MODELS = ("linear", "random_forest", "gradient_boosting", "torch_mlp")
 OPTIONS = {"random_forest": {"n_estimators": 100}, "torch_mlp": {"epochs": 20}}
 IMAGE = "seoul-data-hub/singleuser:latest"
@@ -55,8 +65,11 @@ def _timed(work, repeat: int) -> dict:
         started = time.perf_counter()
         work()
         runs.append(time.perf_counter() - started)
-    return {"p50_s": round(statistics.median(runs), 3), "min_s": round(min(runs), 3),
-            "runs_s": [round(r, 3) for r in runs]}  # fmt: skip
+    return {
+        "p50_s": round(statistics.median(runs), 3),
+        "min_s": round(min(runs), 3),
+        "runs_s": [round(r, 3) for r in runs],
+    }
 
 
 def inner(models: list[str], repeat: int) -> dict:
@@ -72,9 +85,14 @@ def inner(models: list[str], repeat: int) -> dict:
     problem = ai.plan(frame, TARGET, FEATURES, "regression")
     found = ai.resources()
     host = os.cpu_count() or 1
-    out = {"quota_cpus_detected": found.cpus, "host_cpu_count": host,
-           "memory_available_mib": None if found.memory_available is None
-           else round(found.memory_available / 2**20), "device": found.device}  # fmt: skip
+    out = {
+        "quota_cpus_detected": found.cpus,
+        "host_cpu_count": host,
+        "memory_available_mib": None
+        if found.memory_available is None
+        else round(found.memory_available / 2**20),
+        "device": found.device,
+    }
     X, y = frame[problem.features], frame[TARGET]
     if "torch_mlp" in models and importlib.util.find_spec("torch") is None:
         models = [m for m in models if m != "torch_mlp"]
@@ -88,8 +106,14 @@ def inner(models: list[str], repeat: int) -> dict:
 
             def fit(cpus=cpus, options=options, model=model):
                 with threadpool_limits(limits=cpus):
-                    pipeline("regression", model, problem.numeric, problem.categorical,
-                             n_jobs=cpus, **options).fit(X, y)  # fmt: skip
+                    pipeline(
+                        "regression",
+                        model,
+                        problem.numeric,
+                        problem.categorical,
+                        n_jobs=cpus,
+                        **options,
+                    ).fit(X, y)
 
             row[f"fit_{name}"] = {"n_jobs": cpus, **_timed(fit, repeat)}
         result = ai.train(problem, frame, model, folds=3, resources=found, **options)
@@ -113,8 +137,10 @@ def _gpu_vs_cpu(repeat: int) -> dict:
     out = {"gpu": torch.cuda.get_device_name(0)}
     for device in ("cpu", "cuda"):
         resources = ai.resources()
-        fit = lambda d=device, r=resources: ai.train(problem, frame, "torch_mlp", folds=2,  # noqa: E731
-                                                     resources=r, device=d, epochs=20)  # fmt: skip
+
+        def fit(d=device, r=resources):
+            return ai.train(problem, frame, "torch_mlp", folds=2, resources=r, device=d, epochs=20)
+
         timing = _timed(fit, repeat)
         out[device] = {**timing, "rows_per_s": round(len(frame) * 20 * 3 / timing["p50_s"])}
     return out
@@ -127,15 +153,25 @@ def _in_docker(cpus: int, data: Path, repeat: int) -> dict:
     client = docker.DockerClient(base_url=engine)
     name = f"{PREFIX}{cpus}cpu-{os.getpid()}"
     container = client.containers.run(
-        IMAGE, ["python", "-m", "bench.ai_training", "--inner", ",".join(MODELS),
-                "--repeat", str(repeat)],
-        name=name, detach=True, network_mode="host", nano_cpus=int(cpus * 1e9),
-        mem_limit="2g", working_dir="/repo", user="root",
-        environment={"PYTHONPATH": "/repo", "SEOUL_DATA_DIR": "/srv/data",
-                     "SEOUL_USAGE_LOG": "/tmp/usage.jsonl"},
-        volumes={str(REPO): {"bind": "/repo", "mode": "ro"},
-                 str(data): {"bind": "/srv/data", "mode": "ro"}},
-    )  # fmt: skip
+        IMAGE,
+        ["python", "-m", "bench.ai_training", "--inner", ",".join(MODELS), "--repeat", str(repeat)],
+        name=name,
+        detach=True,
+        network_mode="host",
+        nano_cpus=int(cpus * 1e9),
+        mem_limit="2g",
+        working_dir="/repo",
+        user="root",
+        environment={
+            "PYTHONPATH": "/repo",
+            "SEOUL_DATA_DIR": "/srv/data",
+            "SEOUL_USAGE_LOG": "/tmp/usage.jsonl",
+        },
+        volumes={
+            str(REPO): {"bind": "/repo", "mode": "ro"},
+            str(data): {"bind": "/srv/data", "mode": "ro"},
+        },
+    )
     try:
         status = container.wait(timeout=900)
         logs = container.logs(stdout=True, stderr=False).decode()
@@ -148,11 +184,14 @@ def _in_docker(cpus: int, data: Path, repeat: int) -> dict:
 
 def _pinned(cpus: int, models: list[str], data: Path, repeat: int) -> dict:
     env = {**os.environ, "SEOUL_DATA_DIR": str(data), "SEOUL_USAGE_LOG": str(data / "u.jsonl")}
-    code = (f"import os, sys, json; os.sched_setaffinity(0, set(range({cpus})));"
-            "from bench.ai_training import inner;"
-            f"print(json.dumps(inner({models!r}, {repeat})))")  # fmt: skip
-    child = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                           env=env, cwd=REPO, check=True)  # fmt: skip
+    code = (
+        f"import os, sys, json; os.sched_setaffinity(0, set(range({cpus})));"
+        "from bench.ai_training import inner;"
+        f"print(json.dumps(inner({models!r}, {repeat})))"
+    )
+    child = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=REPO, check=True
+    )
     return json.loads(child.stdout.strip().splitlines()[-1])
 
 
@@ -181,7 +220,7 @@ def main() -> None:
                 "target": TARGET,
                 "features": FEATURES,
                 "options": OPTIONS,
-            },  # fmt: skip
+            },
             method="pinned CPUs (no docker)"
             if args.no_docker
             else f"docker --cpus N, image {IMAGE}, host network",

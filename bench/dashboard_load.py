@@ -66,8 +66,9 @@ def summary(times: list[float]) -> dict:
 
 
 def ours(chromium, data: Path, work: Path, loads: int, shots: Path, network: str) -> dict:
-    settings = hub_settings_for(work / f"hub-{network}", data_dir=data, dashboards_pool=1,
-                                network=network)  # fmt: skip
+    settings = hub_settings_for(
+        work / f"hub-{network}", data_dir=data, dashboards_pool=1, network=network
+    )
     hub = RunningHub(settings)
     hub.add_user("carol", "staff")
     hub.start()
@@ -93,10 +94,20 @@ def plain(chromium, data: Path, work: Path, loads: int, shots: Path) -> dict:
     env = {**os.environ, "SEOUL_DATA_DIR": str(data), "SEOUL_USAGE_LOG": str(work / "u.jsonl")}
     with open(work / "voila.log", "wb") as log:
         server = subprocess.Popen(
-            [sys.executable, "-m", "voila", "--no-browser", f"--port={port}",
-             "--Voila.ip=127.0.0.1", str(NOTEBOOK)],
-            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=work,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "voila",
+                "--no-browser",
+                f"--port={port}",
+                "--Voila.ip=127.0.0.1",
+                str(NOTEBOOK),
+            ],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=work,
+        )
     try:
         url = f"http://127.0.0.1:{port}/"
         for _ in range(200):
@@ -128,8 +139,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as work_dir:
         work = Path(work_dir)
         data = work / "data"
-        ingest_bundled(data, only={s.dataset.id for s in sources()
-                                   if s.dataset.id.startswith("population.")})  # fmt: skip
+        ingest_bundled(
+            data, only={s.dataset.id for s in sources() if s.dataset.id.startswith("population.")}
+        )
         with browser() as chromium:
             # the service in its hardened container (isolated network, the default) and,
             # as before issue 14, as a process on the host (the development network)

@@ -40,8 +40,12 @@ from seoul_data.sources import ingest_bundled
 MONTH, OTHER = "2023-03", "2023-04"
 PERIOD = ("2023-03-01", "2023-03-31")
 OTHER_PERIOD = ("2023-04-01", "2023-04-30")
-CALIBRATION = {"living.dong_hourly_week_20190304", "living.gu_hourly_2024h1",
-               "population.dong_age5", "population.dong_resident_2021q2"}  # fmt: skip
+CALIBRATION = {
+    "living.dong_hourly_week_20190304",
+    "living.gu_hourly_2024h1",
+    "population.dong_age5",
+    "population.dong_resident_2021q2",
+}
 
 OURS = """
 import json, resource, statistics, sys, time
@@ -101,8 +105,9 @@ def baseline(csv_dir: Path, gu: str) -> dict:
     means = []
     for month in (MONTH, OTHER):
         frame = read(month)
-        means.append(frame.groupby(["date", "hour", "dong_code"]).total.sum()
-                     .groupby("dong_code").mean())  # fmt: skip
+        means.append(
+            frame.groupby(["date", "hour", "dong_code"]).total.sum().groupby("dong_code").mean()
+        )
     table = pd.concat(means, axis=1, keys=["a", "b"])
     (100 * (table.b - table.a) / table.a).sort_values()
     results["c_all_dongs_two_periods"] = round(time.perf_counter() - started, 2)
@@ -113,8 +118,9 @@ def export(store: Path, month: str, path: Path) -> None:
     """A month as an official-layout CSV (Korean headers, no oa_code; the dong file's shape
     is the 집계구 file's with 집계구코드, here kept)."""
     official = {v: k for k, v in OFFICIAL.items()}
-    select = ", ".join(f'{ours} AS "{name}"' for ours, name in official.items()
-                       if ours not in ("date",))  # fmt: skip
+    select = ", ".join(
+        f'{ours} AS "{name}"' for ours, name in official.items() if ours not in ("date",)
+    )
     duckdb.connect().execute(
         f"COPY (SELECT strftime(date, '%Y%m%d') AS \"기준일ID\", {select} "
         f"FROM read_parquet('{store}/month={month}/*.parquet')) TO '{path}' (HEADER)"
@@ -149,16 +155,32 @@ def main() -> None:
             .fetchone()[0]
         )
         size = sum(f.stat().st_size for f in store.glob("month=*/*.parquet"))
-        report["data"] = {"rows": rows, "parquet_gib": round(size / 2**30, 2),
-                          "generate_s": seconds and round(seconds, 1),
-                          "generate_rows_per_s": seconds and round(rows / seconds)}  # fmt: skip
+        report["data"] = {
+            "rows": rows,
+            "parquet_gib": round(size / 2**30, 2),
+            "generate_s": seconds and round(seconds, 1),
+            "generate_rows_per_s": seconds and round(rows / seconds),
+        }
 
         child = subprocess.run(
-            [sys.executable, "-c", OURS % {"gu": args.gu, "p0": PERIOD[0], "p1": PERIOD[1],
-                                           "o0": OTHER_PERIOD[0], "o1": OTHER_PERIOD[1]},
-             str(store), str(args.repeat)],
-            capture_output=True, text=True, env=os.environ,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-c",
+                OURS
+                % {
+                    "gu": args.gu,
+                    "p0": PERIOD[0],
+                    "p1": PERIOD[1],
+                    "o0": OTHER_PERIOD[0],
+                    "o1": OTHER_PERIOD[1],
+                },
+                str(store),
+                str(args.repeat),
+            ],
+            capture_output=True,
+            text=True,
+            env=os.environ,
+        )
         if child.returncode:
             raise SystemExit(child.stderr)
         report["ours"] = json.loads(child.stdout.strip().splitlines()[-1])
@@ -170,11 +192,17 @@ def main() -> None:
         from seoul_data.living.store import ingest_csv
 
         started = time.perf_counter()
-        ingested = ingest_csv([csv_dir / f"LOCAL_PEOPLE_{MONTH.replace('-', '')}.csv"],
-                              work / "ingested", encoding="utf-8")  # fmt: skip
+        ingested = ingest_csv(
+            [csv_dir / f"LOCAL_PEOPLE_{MONTH.replace('-', '')}.csv"],
+            work / "ingested",
+            encoding="utf-8",
+        )
         seconds = time.perf_counter() - started
-        report["ingest_csv"] = {"rows": ingested, "seconds": round(seconds, 1),
-                                "rows_per_s": round(ingested / seconds)}  # fmt: skip
+        report["ingest_csv"] = {
+            "rows": ingested,
+            "seconds": round(seconds, 1),
+            "rows_per_s": round(ingested / seconds),
+        }
         report["baseline_pandas_csv_s"] = baseline(csv_dir, args.gu)
     report["speedup"] = {
         name: round(report["baseline_pandas_csv_s"][name] / report["ours"][name]["p50_s"], 1)

@@ -66,11 +66,15 @@ API = "/services/dashboards/seoul-data/api"
 BUSY_MARK = "이용자가 많습니다"
 KERNEL = re.compile(r'kernelId": "([0-9a-f-]{36})"')
 SEARCHES = ["자치구별 인구", "고령인구 비율", "외국인 주민", "인구 밀도", "세대수"]
-QUESTIONS = ["2019년 송파구 인구는 몇 명이야?", "종로구 인구", "2017년 종로구 외국인 수",
-             "2019년 강남구와 서초구 인구", "2015년 노원구 고령인구 비율"]  # fmt: skip
+QUESTIONS = [
+    "2019년 송파구 인구는 몇 명이야?",
+    "종로구 인구",
+    "2017년 종로구 외국인 수",
+    "2019년 강남구와 서초구 인구",
+    "2015년 노원구 고령인구 비율",
+]
 #: The issue's targets (2 cores).
-TARGETS = {"page_within_s": 10, "health_p95_s": 0.2, "spawn_ratio_to_stock": 0.6,
-           "stop_all_s": 10}  # fmt: skip
+TARGETS = {"page_within_s": 10, "health_p95_s": 0.2, "spawn_ratio_to_stock": 0.6, "stop_all_s": 10}
 
 
 # what happened, and how long it took
@@ -106,11 +110,13 @@ class Tally:
             "errors_5xx": self.outcomes["error_5xx"],
             "errors_other": self.outcomes["error_other"],
             "error_statuses": {str(k): v for k, v in sorted(self.error_statuses.items())},
-            "designed_refusals": {"busy_page": self.outcomes["busy_page"],
-                                  "admission_503": self.outcomes["admission_503"]},
+            "designed_refusals": {
+                "busy_page": self.outcomes["busy_page"],
+                "admission_503": self.outcomes["admission_503"],
+            },
             "lost_sessions": self.outcomes["lost_session"],
             "wall_s": round(wall, 1),
-        }  # fmt: skip
+        }
 
 
 def percentiles(values: list[float]) -> dict:
@@ -118,8 +124,12 @@ def percentiles(values: list[float]) -> dict:
         return {"n": 0}
     ordered = sorted(values)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return {"p50": round(statistics.median(ordered), 3), "p95": round(p95, 3),
-            "max": round(ordered[-1], 3), "n": len(ordered)}  # fmt: skip
+    return {
+        "p50": round(statistics.median(ordered), 3),
+        "p95": round(p95, 3),
+        "max": round(ordered[-1], 3),
+        "n": len(ordered),
+    }
 
 
 def classify(response: requests.Response, served: bool) -> str:
@@ -157,8 +167,9 @@ class HealthPoller:
         with open(self.out, "w") as out:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "bench.load", "--poll-health", f"{hub.url}/hub/health"],
-                stdout=out, cwd=REPO,
-            )  # fmt: skip
+                stdout=out,
+                cwd=REPO,
+            )
 
     def stop(self) -> dict:
         self.process.terminate()
@@ -174,11 +185,15 @@ class HealthPoller:
 def log_in(client, hub: RunningHub, name: str) -> None:
     client.get("/hub/login", name="login page")
     response = client.post(
-        "/hub/login", name="login",
-        data={"username": name, "password": hub.passwords[name],
-              "_xsrf": client.cookies.get("_xsrf", "")},
+        "/hub/login",
+        name="login",
+        data={
+            "username": name,
+            "password": hub.passwords[name],
+            "_xsrf": client.cookies.get("_xsrf", ""),
+        },
         allow_redirects=False,
-    )  # fmt: skip
+    )
     if response.status_code != 302:
         raise RuntimeError(f"{name} could not log in: {response.status_code}")
 
@@ -209,8 +224,12 @@ class Viewer(locust.HttpUser):
                 continue
             seconds = time.perf_counter() - started
             kernel = KERNEL.search(page.text)
-            got = (page.status_code == 200 and page.url.endswith(HALL) and kernel is not None
-                   and "There was an error when executing cell" not in page.text)  # fmt: skip
+            got = (
+                page.status_code == 200
+                and page.url.endswith(HALL)
+                and kernel is not None
+                and "There was an error when executing cell" not in page.text
+            )
             outcome = classify(page, got)
             self.tally.add(outcome, seconds)
             if outcome.startswith("error"):
@@ -231,8 +250,11 @@ class Viewer(locust.HttpUser):
 
     def leave(self, kernel: str) -> None:
         xsrf = self.client.cookies.get("_xsrf", path="/services/dashboards/") or ""
-        self.client.post(f"/services/dashboards/voila/api/shutdown/{kernel}", name="leave",
-                         headers={"X-XSRFToken": xsrf})  # fmt: skip
+        self.client.post(
+            f"/services/dashboards/voila/api/shutdown/{kernel}",
+            name="leave",
+            headers={"X-XSRFToken": xsrf},
+        )
 
 
 def run_users(user_class, count: int, per_second: float, deadline: float) -> None:
@@ -250,8 +272,14 @@ def run_users(user_class, count: int, per_second: float, deadline: float) -> Non
 def viewers(hub: RunningHub, names: list[str], minutes: float, dwell: float, work: Path) -> dict:
     tally = Tally()
     ramp = max(1.0, minutes * 60 / 2)
-    attributes = {"host": hub.url, "hub": hub, "tally": tally, "names": list(names),
-                  "until": time.monotonic() + minutes * 60, "dwell": dwell}  # fmt: skip
+    attributes = {
+        "host": hub.url,
+        "hub": hub,
+        "tally": tally,
+        "names": list(names),
+        "until": time.monotonic() + minutes * 60,
+        "dwell": dwell,
+    }
     user_class = type("StaffViewer", (Viewer,), attributes)
     health = HealthPoller(hub, work)
     run_users(user_class, len(names), len(names) / ramp, time.monotonic() + minutes * 60 + 150)
@@ -305,11 +333,16 @@ class Asker(locust.HttpUser):
 
 def asks(hub: RunningHub, names: list[str]) -> dict:
     tally, ready, go = Tally(), [], gevent.event.Event()
-    attributes = {"host": hub.url, "hub": hub, "tally": tally, "names": list(names),
-                  "ready": ready, "go": go}  # fmt: skip
+    attributes = {
+        "host": hub.url,
+        "hub": hub,
+        "tally": tally,
+        "names": list(names),
+        "ready": ready,
+        "go": go,
+    }
     user_class = type("StaffAsker", (Asker,), attributes)
-    runner = gevent.spawn(run_users, user_class, len(names), len(names),
-                          time.monotonic() + 900)  # fmt: skip
+    runner = gevent.spawn(run_users, user_class, len(names), len(names), time.monotonic() + 900)
     deadline = time.monotonic() + 300
     while len(ready) < len(names) and time.monotonic() < deadline:
         gevent.sleep(0.2)
@@ -383,8 +416,11 @@ def spawns(hub: RunningHub, names: list[str], work: Path) -> dict:
         group.spawn(stop, hub, tokens[name], name)
     group.join()
     stop_all = time.perf_counter() - began
-    left = [c.name for c in hub.containers() if c.name.removeprefix(
-        f"{hub.settings.container_prefix}-") in crowd]  # fmt: skip
+    left = [
+        c.name
+        for c in hub.containers()
+        if c.name.removeprefix(f"{hub.settings.container_prefix}-") in crowd
+    ]
     mounts = Path("/proc/mounts").read_text()
     return {
         "spawner": hub.settings.spawner_class,
@@ -480,8 +516,10 @@ def cpu_snapshot(hub: RunningHub) -> dict[str, float]:
     proxy_pid = processes.running_pid(hub.settings, "proxy")
     own, children = proc_times(hub_pid)
     services = sum(sum(proc_times(pid)) for pid in children_of(hub_pid))
-    engine = {kind: sum(sum(proc_times(pid)) for pid in pids)
-              for kind, pids in engine_pids(hub.settings.docker_host).items()}  # fmt: skip
+    engine = {
+        kind: sum(sum(proc_times(pid)) for pid in pids)
+        for kind, pids in engine_pids(hub.settings.docker_host).items()
+    }
     return {
         "hub": own,
         # mkfs, mount, iptables ... once they have exited (services are still running)
@@ -532,8 +570,7 @@ def steps_from_log(hub: RunningHub, names: list[str], epoch: float) -> dict:
             for step, ends in STEPS.items():
                 if ends(match.group(2), name, prefix):
                     times[name].setdefault(step, at - epoch)
-    return {step: percentiles([t[step] for t in times.values() if step in t])
-            for step in STEPS}  # fmt: skip
+    return {step: percentiles([t[step] for t in times.values() if step in t]) for step in STEPS}
 
 
 # the run
@@ -557,8 +594,11 @@ def main() -> None:
     parser.add_argument("--asks", type=int, default=50)
     parser.add_argument("--cpu", type=float, default=0.5, help="CPU limit of user servers")
     parser.add_argument("--mem", default="512M", help="memory limit of user servers")
-    parser.add_argument("--quick", action="store_true",
-                        help="8 viewers for 1 minute, 5 spawns, 10 asks: a fast check")  # fmt: skip
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="8 viewers for 1 minute, 5 spawns, 10 asks: a fast check",
+    )
     parser.add_argument("--image", default=HubSettings.image, help="user image, both hubs")
     parser.add_argument("--only", default="abc", help="the scenarios to run, e.g. b")
     parser.add_argument("--logs", help="copy the hubs' logs into this folder")
@@ -587,8 +627,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         data = work / "data"
-        ingest_bundled(data, only={s.dataset.id for s in sources()
-                                   if s.dataset.id.startswith("population.")})  # fmt: skip
+        ingest_bundled(
+            data, only={s.dataset.id for s in sources() if s.dataset.id.startswith("population.")}
+        )
         ours = hub_settings_for(work / "ours", data_dir=data, dashboards_pool=1, **limits)
         hub = start_hub(ours, {"staff": viewer_names + spawn_names})
         try:

@@ -42,8 +42,12 @@ def layers(work: Path):
     from seoul_data.living.generator import generate
     from seoul_data.sources import ingest_bundled
 
-    calibration = {"living.dong_hourly_week_20190304", "living.gu_hourly_2024h1",
-                   "population.dong_age5", "population.dong_resident_2021q2"}  # fmt: skip
+    calibration = {
+        "living.dong_hourly_week_20190304",
+        "living.gu_hourly_2024h1",
+        "population.dong_age5",
+        "population.dong_resident_2021q2",
+    }
     ingest_bundled(work, only={"safety.ansimi_cctv", *calibration})
     cameras = sd.load("safety.ansimi_cctv")
     rng = np.random.default_rng(0)
@@ -55,8 +59,11 @@ def layers(work: Path):
     cases.append(("polygons_425", 425, dongs.rename(columns={"name_ko": "name"}), "choropleth"))
     store = generate(work / "living" / "oa", start=date(2024, 1, 1), days=1, progress=False)
     cells = output_area_shapes(store)
-    cells = gpd.GeoDataFrame({"name": cells.oa_code.astype(str), "value": rng.random(len(cells))},
-                             geometry=cells.geometry.to_numpy(), crs=4326)  # fmt: skip
+    cells = gpd.GeoDataFrame(
+        {"name": cells.oa_code.astype(str), "value": rng.random(len(cells))},
+        geometry=cells.geometry.to_numpy(),
+        crs=4326,
+    )
     for n in CELLS:
         part = cells if n is None else cells.iloc[rng.choice(len(cells), n, replace=False)]
         cases.append((f"polygons_{len(part) // 1000}k", len(part), part, "choropleth"))
@@ -116,8 +123,9 @@ def load(chromium, path: Path, timeout_s: float) -> int | None:
     page = context.new_page()
     try:
         page.goto(path.as_uri(), timeout=timeout_s * 1000)
-        page.wait_for_function("!!document.body.dataset.drawnMs", timeout=timeout_s * 1000,
-                               polling=50)  # fmt: skip
+        page.wait_for_function(
+            "!!document.body.dataset.drawnMs", timeout=timeout_s * 1000, polling=50
+        )
         return int(page.evaluate("document.body.dataset.drawnMs"))
     except Exception:  # noqa: BLE001  (a timeout is a result here)
         return None

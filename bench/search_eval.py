@@ -80,8 +80,9 @@ def evaluate(rank_keys) -> dict:
     scores = [ndcg_mrr(keys, grades) for keys, grades in ranked]
     # The judgments cover the data.go.kr list only; the bundled loadable datasets (no 목록키)
     # were never judged. The condensed list (Sakai 2007) drops those unjudged entries.
-    condensed = [ndcg_mrr([k for k in keys if not k.startswith(LOCAL)], grades)
-                 for keys, grades in ranked]  # fmt: skip
+    condensed = [
+        ndcg_mrr([k for k in keys if not k.startswith(LOCAL)], grades) for keys, grades in ranked
+    ]
     return {
         "ndcg@10": round(statistics.mean(s[0] for s in scores), 4),
         "mrr@10": round(statistics.mean(s[1] for s in scores), 4),
@@ -135,8 +136,10 @@ def latency(index, queries: list[str], repeat: int = 3) -> dict:
             search_parsed_text(index, query, k=10, today=SNAPSHOT)
             times.append((time.perf_counter() - started) * 1000)
     times.sort()
-    return {"p50_ms": round(statistics.median(times), 2),
-            "p95_ms": round(times[int(0.95 * (len(times) - 1))], 2)}  # fmt: skip
+    return {
+        "p50_ms": round(statistics.median(times), 2),
+        "p95_ms": round(times[int(0.95 * (len(times) - 1))], 2),
+    }
 
 
 def answers() -> dict:
@@ -174,8 +177,13 @@ def main() -> None:
         }
         if (DATA / "dev_answer_questions.tsv").exists():
             report["answers"] = answers()
-        report["speed"] = {"seoul": {"entries": len(index), "build_s": round(build_s, 2),
-                                     **latency(index, queries)}}  # fmt: skip
+        report["speed"] = {
+            "seoul": {
+                "entries": len(index),
+                "build_s": round(build_s, 2),
+                **latency(index, queries),
+            }
+        }
         if not args.quick:
             with tempfile.TemporaryDirectory() as full_dir:
                 full = Catalog(full_dir)

@@ -59,8 +59,12 @@ def stop_and_wait(hub: RunningHub, token: str, name: str, timeout: float = 120) 
 def percentiles(values: list[float]) -> dict:
     ordered = sorted(values)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return {"p50": round(statistics.median(ordered), 2), "p95": round(p95, 2),
-            "max": round(ordered[-1], 2), "n": len(ordered)}  # fmt: skip
+    return {
+        "p50": round(statistics.median(ordered), 2),
+        "p95": round(p95, 2),
+        "max": round(ordered[-1], 2),
+        "n": len(ordered),
+    }
 
 
 def idle_memory_mib(hub: RunningHub) -> list[float]:
@@ -114,7 +118,7 @@ def measure(kind: str, users: int, single: int, cpu: float, work: Path) -> dict:
             "median": round(statistics.median(memory), 1),
             "max": round(max(memory), 1),
             "containers": len(memory),
-        },  # fmt: skip
+        },
         "stop_all_s": round(stop_all, 2),
     }
 
@@ -135,8 +139,12 @@ def main() -> None:
         for kind in SPAWNERS:
             results[kind] = measure(kind, args.users, args.single, args.cpu, Path(work))
             print(kind, json.dumps(results[kind], ensure_ascii=False), flush=True)
-    report = new_report("spawn_latency", image=HubSettings.image,
-                        limits={"mem": "1G", "cpu": args.cpu}, results=results)  # fmt: skip
+    report = new_report(
+        "spawn_latency",
+        image=HubSettings.image,
+        limits={"mem": "1G", "cpu": args.cpu},
+        results=results,
+    )
     report["machine"]["cpus"] = client.info()["NCPU"]  # what the engine's containers share
     write_report(report, args.out)
 

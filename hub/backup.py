@@ -104,9 +104,11 @@ def parts(settings: HubSettings) -> list[Part]:
         Part("quota", "sqlite", "state/quota.sqlite", settings.quota_db),
         hub,
         Part("catalog", "sqlite", f"data/{CATALOG_FILE}", catalog, state=False),
-        *[Part(role, "secret", f"state/{name}", settings.state_dir / name)
-          for role, name in _SECRETS.items()],
-    ]  # fmt: skip
+        *[
+            Part(role, "secret", f"state/{name}", settings.state_dir / name)
+            for role, name in _SECRETS.items()
+        ],
+    ]
 
 
 # backup
@@ -130,8 +132,15 @@ def create_backup(settings: HubSettings, file: Path) -> dict:
         for part in chosen:
             copy = Path(staging) / part.role
             _copy_out(settings, part, copy)
-            members.append({"role": part.role, "kind": part.kind, "name": part.member,
-                            "size": copy.stat().st_size, "sha256": _sha256(copy)})  # fmt: skip
+            members.append(
+                {
+                    "role": part.role,
+                    "kind": part.kind,
+                    "name": part.member,
+                    "size": copy.stat().st_size,
+                    "sha256": _sha256(copy),
+                }
+            )
         manifest = {
             "format": FORMAT,
             "version": VERSION,
@@ -229,8 +238,9 @@ def restore_backup(
             if not part.state and part.path.exists() and not force:
                 # the data directory survived: its catalog describes the files it holds
                 kept.append(part)
-                done.append(f"kept {part.path} (it describes the data files present;"
-                            " --force replaces it)")  # fmt: skip
+                done.append(
+                    f"kept {part.path} (it describes the data files present; --force replaces it)"
+                )
         chosen = [p for p in chosen if p not in kept]
         _put_back(settings, chosen, Path(staging))
     done[:0] = [f"restored {p.role}: {p.path or _safe_url(settings)}" for p in chosen]
@@ -441,9 +451,14 @@ def _pg_environment(database_url: str) -> dict[str, str]:
     from sqlalchemy.engine import make_url
 
     url = make_url(database_url)
-    values = {"PGHOST": url.query.get("host", url.host), "PGPORT": url.port,
-              "PGUSER": url.username, "PGPASSWORD": url.password,
-              "PGDATABASE": url.database, "PGSSLMODE": url.query.get("sslmode")}  # fmt: skip
+    values = {
+        "PGHOST": url.query.get("host", url.host),
+        "PGPORT": url.port,
+        "PGUSER": url.username,
+        "PGPASSWORD": url.password,
+        "PGDATABASE": url.database,
+        "PGSSLMODE": url.query.get("sslmode"),
+    }
     return {**os.environ, **{k: str(v) for k, v in values.items() if v is not None}}
 
 
@@ -461,24 +476,42 @@ def _pg_program(name: str) -> str:
 
 def _pg_run(program: str, *args: str, database_url: str) -> None:
     done = subprocess.run(
-        [_pg_program(program), *args], env=_pg_environment(database_url),
-        capture_output=True, text=True, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
+        [_pg_program(program), *args],
+        env=_pg_environment(database_url),
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
     if done.returncode != 0:
         raise BackupError(f"{program} failed ({done.returncode}): {done.stderr.strip()}")
 
 
 def _pg_dump(database_url: str, target: Path) -> None:
-    _pg_run("pg_dump", "--format=custom", "--no-owner", "--no-privileges",
-            f"--file={target}", database_url=database_url)  # fmt: skip
+    _pg_run(
+        "pg_dump",
+        "--format=custom",
+        "--no-owner",
+        "--no-privileges",
+        f"--file={target}",
+        database_url=database_url,
+    )
 
 
 def _pg_restore(database_url: str, dump: Path) -> None:
     """The dump into the database, all or nothing (one transaction)."""
     database = _pg_environment(database_url)["PGDATABASE"]
-    _pg_run("pg_restore", "--single-transaction", "--exit-on-error", "--clean", "--if-exists",
-            "--no-owner", "--no-privileges", f"--dbname={database}", str(dump),
-            database_url=database_url)  # fmt: skip
+    _pg_run(
+        "pg_restore",
+        "--single-transaction",
+        "--exit-on-error",
+        "--clean",
+        "--if-exists",
+        "--no-owner",
+        "--no-privileges",
+        f"--dbname={database}",
+        str(dump),
+        database_url=database_url,
+    )
 
 
 def _pg_tables(database_url: str) -> list[str]:

@@ -153,8 +153,9 @@ def _backup(settings: HubSettings, args) -> None:
 
 
 def _restore(settings: HubSettings, args) -> None:
-    lines = restore_backup(settings, Path(args.file), force=args.force,
-                           new_secrets=args.new_secrets)  # fmt: skip
+    lines = restore_backup(
+        settings, Path(args.file), force=args.force, new_secrets=args.new_secrets
+    )
     print("\n".join(lines))
     print("restored; start the platform with `seoul-hub up`")
 
@@ -223,17 +224,19 @@ def _parser() -> argparse.ArgumentParser:
         " users' home images, which stay in SDH_HOMES_DIR (back that folder up as files)."
     )
     save = commands.add_parser(
-        "backup", help="write the platform's state to FILE (tar.gz); safe while it runs",
+        "backup",
+        help="write the platform's state to FILE (tar.gz); safe while it runs",
         description="Accounts, quota policy, usage and audit, the hub database, the dataset"
         " catalog and the hub's secrets, with a manifest of SHA-256 sums. " + not_included,
-    )  # fmt: skip
+    )
     save.add_argument("file", help="the new backup file (never overwritten)")
     save.set_defaults(run=_backup)
     load = commands.add_parser(
-        "restore", help="restore a backup (stop the hub and the proxy first)",
+        "restore",
+        help="restore a backup (stop the hub and the proxy first)",
         description="Checks the manifest and every hash before writing anything. An existing"
         " catalog in the data directory is kept unless --force. " + not_included,
-    )  # fmt: skip
+    )
     load.add_argument("file")
     load.add_argument(
         "--force",

@@ -63,7 +63,7 @@ def services(settings: HubSettings, policy: dict, hub_ip: str) -> list[dict]:
                 f"--timeout={max(longest_idle, 600) + 600}",
                 "--cull-every=120",
             ],
-        },  # fmt: skip
+        },
     ]
 
 
@@ -106,8 +106,14 @@ def gateway_service(settings: HubSettings, address: str) -> dict:
     return {
         "name": "dask-gateway",
         "url": f"http://{address}:{settings.gateway_port}",
-        "command": [*WITH_PARENT, sys.executable, "-m", "dask_gateway_server",
-                    "-f", str(GATEWAY_CONFIG)],
+        "command": [
+            *WITH_PARENT,
+            sys.executable,
+            "-m",
+            "dask_gateway_server",
+            "-f",
+            str(GATEWAY_CONFIG),
+        ],
         "environment": {
             "SDH_GATEWAY_ADDRESS": f"{address}:{settings.gateway_port}",
             "SDH_GATEWAY_TCP_ADDRESS": f"{address}:{settings.gateway_proxy_port}",
@@ -120,7 +126,7 @@ def gateway_service(settings: HubSettings, address: str) -> dict:
             "SDH_IMAGE": settings.image,
             "SDH_CONTAINER_PREFIX": settings.container_prefix,
         },
-    }  # fmt: skip
+    }
 
 
 def enforce_data_views(settings: HubSettings) -> None:
@@ -179,15 +185,27 @@ def configure(c, settings: HubSettings) -> None:
         # a user reaches their own server and nothing else
         {"name": "user", "scopes": ["self"]},
         {"name": "quota-admins", "groups": ["admin"], "scopes": ["access:services!service=quota"]},
-        {"name": "dashboard-viewers", "groups": list(DASHBOARD_GROUPS),
-         "scopes": ["access:services!service=dashboards"]},
-        {"name": "quota-service", "services": ["quota"],
-         "scopes": ["list:users", "read:servers", "delete:servers"]},
-        {"name": "idle-culler", "services": ["idle-culler"],
-         "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"]},
-        {"name": "dask-gateway-users", "groups": list(GATEWAY_GROUPS),
-         "scopes": ["access:services!service=dask-gateway"]},
-    ]  # fmt: skip
+        {
+            "name": "dashboard-viewers",
+            "groups": list(DASHBOARD_GROUPS),
+            "scopes": ["access:services!service=dashboards"],
+        },
+        {
+            "name": "quota-service",
+            "services": ["quota"],
+            "scopes": ["list:users", "read:servers", "delete:servers"],
+        },
+        {
+            "name": "idle-culler",
+            "services": ["idle-culler"],
+            "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"],
+        },
+        {
+            "name": "dask-gateway-users",
+            "groups": list(GATEWAY_GROUPS),
+            "scopes": ["access:services!service=dask-gateway"],
+        },
+    ]
 
     # after login, the Korean home page with the entrances (not an automatic spawn:
     # staff who write no code need no server)
@@ -206,8 +224,11 @@ def configure(c, settings: HubSettings) -> None:
     c.Spawner.disable_user_config = True
     # the `server` role's scopes, and Dask Gateway: the server's token (JUPYTERHUB_API_TOKEN)
     # may reach it if its user may (the hub grants only the scopes its owner holds)
-    c.Spawner.server_token_scopes = ["users:activity!user", "access:servers!server",
-                                     "access:services!service=dask-gateway"]  # fmt: skip
+    c.Spawner.server_token_scopes = [
+        "users:activity!user",
+        "access:servers!server",
+        "access:services!service=dask-gateway",
+    ]
     # dask_gateway.Gateway() in a notebook finds the gateway without arguments: its own
     # proxies, where a user container reaches them; links for the browser (dashboards) go
     # through the hub's public URL

@@ -57,28 +57,32 @@ def container_options(facts: ContainerFacts) -> tuple[dict, dict]:
     # a platform service's container (the dashboards) has no user: it is nobody's server
     labels = {USER_LABEL: facts.user} if facts.user else {}
     if facts.profile:
-        labels.update({PROFILE_LABEL: facts.profile, CPU_LABEL: f"{facts.cpu:g}",
-                       MEM_LABEL: str(facts.mem)})  # fmt: skip
+        labels.update(
+            {PROFILE_LABEL: facts.profile, CPU_LABEL: f"{facts.cpu:g}", MEM_LABEL: str(facts.mem)}
+        )
     if facts.gpus:
         labels[GPUS_LABEL] = ",".join(facts.gpus)
     create = dict(facts.create_extra)
     create["labels"] = {**create.get("labels", {}), **labels}
 
     host = dict(facts.host_extra)
-    host.update({
-        "cap_drop": ["ALL"],
-        "security_opt": [*host.get("security_opt", []), "no-new-privileges"],
-        "pids_limit": facts.pids,
-        "ulimits": [docker.types.Ulimit(name="nofile", soft=facts.open_files,
-                                        hard=facts.open_files)],
-        "read_only": True,
-        "tmpfs": {
-            **host.get("tmpfs", {}),
-            "/tmp": f"rw,nosuid,nodev,size={facts.tmp_size}",
-            "/run": "rw,nosuid,nodev,noexec,size=16m",
-        },
-        "group_add": [str(gid) for gid in facts.data_gids],
-    })  # fmt: skip
+    host.update(
+        {
+            "cap_drop": ["ALL"],
+            "security_opt": [*host.get("security_opt", []), "no-new-privileges"],
+            "pids_limit": facts.pids,
+            "ulimits": [
+                docker.types.Ulimit(name="nofile", soft=facts.open_files, hard=facts.open_files)
+            ],
+            "read_only": True,
+            "tmpfs": {
+                **host.get("tmpfs", {}),
+                "/tmp": f"rw,nosuid,nodev,size={facts.tmp_size}",
+                "/run": "rw,nosuid,nodev,noexec,size=16m",
+            },
+            "group_add": [str(gid) for gid in facts.data_gids],
+        }
+    )
     host.pop("cap_add", None)  # nothing is added back: the server needs no capability
     if facts.gpus:
         host["device_requests"] = [

@@ -50,8 +50,9 @@ class DetachedProxy(ConfigurableHTTPProxy):
     async def start(self) -> None:
         """Start the proxy unless it runs, then check it every ``check_running_interval``."""
         pid = await asyncio.to_thread(processes.start_proxy, self.platform_settings())
-        self.log.info("Proxy running (pid %s), watched every %s s", pid,
-                      self.check_running_interval)  # fmt: skip
+        self.log.info(
+            "Proxy running (pid %s), watched every %s s", pid, self.check_running_interval
+        )
         if self._check_running_callback is None:
             self._check_running_callback = PeriodicCallback(
                 self.check_running, 1e3 * self.check_running_interval

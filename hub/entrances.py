@@ -69,8 +69,13 @@ ENTRANCES: tuple[Entrance, ...] = (
 def entrances() -> tuple[Entrance, ...]:
     """Every dashboard of the dashboards service, then the platform's other entrances."""
     shown = tuple(
-        Entrance(f"dashboard-{d.file.removesuffix('.ipynb')}", d.title, d.description, d.path,
-                 DASHBOARD_GROUPS)
+        Entrance(
+            f"dashboard-{d.file.removesuffix('.ipynb')}",
+            d.title,
+            d.description,
+            d.path,
+            DASHBOARD_GROUPS,
+        )
         for d in dashboards()
-    )  # fmt: skip
+    )
     return shown + ENTRANCES

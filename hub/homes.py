@@ -51,8 +51,7 @@ def ensure_home(homes_dir: Path, user: str, size: int, legacy: Path | None = Non
         # lazy init: the image takes ~4 MB until files are written, not the journal size
         # (safe here: a new sparse file reads as zeros, which is all the lazy init skips)
         extended = f"root_owner={OWNER[0]}:{OWNER[1]},lazy_itable_init=1,lazy_journal_init=1"
-        _run("mkfs.ext4", "-q", "-F", "-m", "0", "-E", extended,
-             "-L", "sdh-home", str(image))  # fmt: skip
+        _run("mkfs.ext4", "-q", "-F", "-m", "0", "-E", extended, "-L", "sdh-home", str(image))
     target.mkdir(mode=0o700, exist_ok=True)
     if not is_mounted(target):
         _run("mount", "-o", "loop,nosuid,nodev", str(image), str(target))

@@ -75,11 +75,16 @@ def ensure_network(client: docker.APIClient, name: str, pool: str, *, prefix: st
         )
         try:
             client.create_network(
-                name, driver="bridge", ipam=ipam, check_duplicate=True,
-                options={"com.docker.network.bridge.name": bridge_name(name),
-                         "com.docker.network.bridge.enable_ip_masquerade": "false"},
+                name,
+                driver="bridge",
+                ipam=ipam,
+                check_duplicate=True,
+                options={
+                    "com.docker.network.bridge.name": bridge_name(name),
+                    "com.docker.network.bridge.enable_ip_masquerade": "false",
+                },
                 labels={LABEL: prefix},
-            )  # fmt: skip
+            )
         except docker.errors.APIError as e:
             # a concurrent spawn took this subnet or made this very network first
             found = _gateway(client, name)
@@ -111,8 +116,9 @@ def remove_networks(client: docker.APIClient, prefix: str) -> list[str]:
 
 def _forget_address(address: str) -> None:
     """Drop the firewall's ACCEPT rules for a hub address that is gone."""
-    listing = subprocess.run(["iptables", "-w", "10", "-S", FIREWALL_CHAIN],
-                             capture_output=True, text=True)  # fmt: skip
+    listing = subprocess.run(
+        ["iptables", "-w", "10", "-S", FIREWALL_CHAIN], capture_output=True, text=True
+    )
     for line in listing.stdout.splitlines():
         parts = line.split()
         if parts[:2] == ["-A", FIREWALL_CHAIN] and f"{address}/32" in parts:
@@ -150,9 +156,10 @@ def install_firewall(hub_ip: str, hub_port: int, more_ports: tuple[int, ...] = (
     hook = ("-i", f"{BRIDGE_PREFIX}+", "-j", FIREWALL_CHAIN)
     if not _has_rule("INPUT", hook):
         _iptables("-I", "INPUT", "1", *hook)
-    # should the host forward packets (another engine turned it on), not between bridges
-    forward = ("-i", f"{BRIDGE_PREFIX}+", "-o", f"{BRIDGE_PREFIX}+", "-m", "physdev",
-               "!", "--physdev-is-bridged", "-j", "REJECT")  # fmt: skip
+    # should the host forward packets (another engine turned it on), not between bridges;
+    # the rule kept as iptables reads it, not a token a line
+    forward = ("-i", f"{BRIDGE_PREFIX}+", "-o", f"{BRIDGE_PREFIX}+",
+               "-m", "physdev", "!", "--physdev-is-bridged", "-j", "REJECT")  # fmt: skip
     if not _has_rule("FORWARD", forward):
         _iptables("-I", "FORWARD", "1", *forward, check=False)
 
@@ -198,8 +205,12 @@ def hub_address(settings) -> str:
         return "127.0.0.1"
     client = docker.APIClient(base_url=settings.docker_host)
     try:
-        return ensure_network(client, hub_network(settings.container_prefix),
-                              settings.network_pool, prefix=settings.container_prefix)  # fmt: skip
+        return ensure_network(
+            client,
+            hub_network(settings.container_prefix),
+            settings.network_pool,
+            prefix=settings.container_prefix,
+        )
     except docker.errors.DockerException as e:
         raise NetworkError(f"Docker engine at {settings.docker_host}: {e}") from e
     finally:
@@ -217,8 +228,9 @@ def prepare_host(settings) -> str:
     address = hub_address(settings)
     if settings.network != "host":
         # the hub API, and Dask Gateway's HTTP and TLS proxies (hub/dask_gateway/)
-        install_firewall(address, settings.hub_port,
-                         (settings.gateway_port, settings.gateway_proxy_port))  # fmt: skip
+        install_firewall(
+            address, settings.hub_port, (settings.gateway_port, settings.gateway_proxy_port)
+        )
     return address
 
 

@@ -36,6 +36,7 @@ def proxy_command(settings: HubSettings, hub_url: str) -> list[str]:
     # with subdomains the hub's routes name a host (alice.hub.example/user/alice/), as
     # JupyterHub's own proxy class starts it when subdomain_host is set
     host_routing = ["--host-routing"] if settings.subdomain_host else []
+    # aligned table: one option and its value a line (the formatter would part them)
     return [
         _find_proxy(),
         "--ip", url.hostname or "127.0.0.1",
@@ -62,8 +63,14 @@ def start_proxy(settings: HubSettings, *, timeout: float = 30) -> int:
     env = {**os.environ, "CONFIGPROXY_AUTH_TOKEN": _proxy_token(settings)}
     hub_url = f"http://{hub_address(settings)}:{settings.hub_port}"
     pid = _spawn(settings, "proxy", proxy_command(settings, hub_url), env)
-    _wait_for(settings, "proxy", f"{settings.proxy_api_url}/api/routes", pid, timeout,
-              headers={"Authorization": f"token {_proxy_token(settings)}"})  # fmt: skip
+    _wait_for(
+        settings,
+        "proxy",
+        f"{settings.proxy_api_url}/api/routes",
+        pid,
+        timeout,
+        headers={"Authorization": f"token {_proxy_token(settings)}"},
+    )
     return pid
 
 

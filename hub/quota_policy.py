@@ -153,8 +153,9 @@ def _host(raw: dict) -> Host:
         raise PolicyError("host.gpus", 'a list of device ids such as ["0", "1"]')
     if len(set(map(str, gpus))) != len(gpus):
         raise PolicyError("host.gpus", "a device id is listed twice")
-    return Host(cpus=cpus, mem=parse_memory(raw.get("mem", 0), "host.mem"),
-                gpus=tuple(str(g) for g in gpus))  # fmt: skip
+    return Host(
+        cpus=cpus, mem=parse_memory(raw.get("mem", 0), "host.mem"), gpus=tuple(str(g) for g in gpus)
+    )
 
 
 def _profile(raw: dict, path: str, host: Host) -> Profile:
@@ -255,8 +256,13 @@ def kubespawner_profiles(policy: Policy, user: str, groups: set[str]) -> list[di
         }
         if p.gpus:
             override["extra_resource_limits"] = {"nvidia.com/gpu": str(p.gpus)}
-        result.append({
-            "display_name": p.name, "slug": p.slug, "description": p.description,
-            "default": i == 0, "kubespawner_override": override,
-        })  # fmt: skip
+        result.append(
+            {
+                "display_name": p.name,
+                "slug": p.slug,
+                "description": p.description,
+                "default": i == 0,
+                "kubespawner_override": override,
+            }
+        )
     return result

@@ -219,8 +219,9 @@ class QuotaStore:
         is closed first (a server that died without a stop)."""
         now = time.time()
         with self.transaction() as db:
-            db.execute("UPDATE sessions SET stopped = ? WHERE user = ? AND stopped IS NULL",
-                       (now, user))  # fmt: skip
+            db.execute(
+                "UPDATE sessions SET stopped = ? WHERE user = ? AND stopped IS NULL", (now, user)
+            )
             running = db.execute(
                 "SELECT coalesce(sum(mem), 0) FROM sessions WHERE stopped IS NULL"
             ).fetchone()[0]
@@ -248,12 +249,28 @@ class QuotaStore:
             cursor = db.execute(
                 "INSERT INTO sessions (user, groups, profile, cpu, mem, gpus, started)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (user, json.dumps(sorted(groups)), profile.slug, profile.cpu, profile.mem,
-                 json.dumps(list(devices)), now),
-            )  # fmt: skip
+                (
+                    user,
+                    json.dumps(sorted(groups)),
+                    profile.slug,
+                    profile.cpu,
+                    profile.mem,
+                    json.dumps(list(devices)),
+                    now,
+                ),
+            )
             session_id = cursor.lastrowid
-        return Session(session_id, user, tuple(sorted(groups)), profile.slug, profile.cpu,
-                       profile.mem, devices, now, None)  # fmt: skip
+        return Session(
+            session_id,
+            user,
+            tuple(sorted(groups)),
+            profile.slug,
+            profile.cpu,
+            profile.mem,
+            devices,
+            now,
+            None,
+        )
 
     def mark_ready(self, user: str) -> None:
         """The user's server answered: its run time (``max_age``) counts from now."""
@@ -284,26 +301,42 @@ class QuotaStore:
         running: user → {"profile", "cpu", "mem", "gpus"} read from the containers."""
         now = time.time()
         with self.transaction() as db:
-            open_users = {u for (u,) in db.execute(
-                "SELECT user FROM sessions WHERE stopped IS NULL")}  # fmt: skip
-            settled = {u for (u,) in db.execute(
-                "SELECT user FROM sessions WHERE stopped IS NULL"
-                " AND (ready IS NOT NULL OR started < ?)", (now - starting_grace,))}  # fmt: skip
+            open_users = {
+                u for (u,) in db.execute("SELECT user FROM sessions WHERE stopped IS NULL")
+            }
+            settled = {
+                u
+                for (u,) in db.execute(
+                    "SELECT user FROM sessions WHERE stopped IS NULL"
+                    " AND (ready IS NOT NULL OR started < ?)",
+                    (now - starting_grace,),
+                )
+            }
             for user in settled - set(running):
-                db.execute("UPDATE sessions SET stopped = ? WHERE user = ? AND stopped IS NULL",
-                           (now, user))  # fmt: skip
+                db.execute(
+                    "UPDATE sessions SET stopped = ? WHERE user = ? AND stopped IS NULL",
+                    (now, user),
+                )
             for user in set(running) - open_users:
                 found = running[user]
                 db.execute(  # it runs, so it is ready; its run time counts from adoption
                     "INSERT INTO sessions (user, groups, profile, cpu, mem, gpus, started, ready)"
                     " VALUES (?, '[]', ?, ?, ?, ?, ?, ?)",
-                    (user, found["profile"], found["cpu"], found["mem"],
-                     json.dumps(list(found["gpus"])), now, now),
-                )  # fmt: skip
+                    (
+                        user,
+                        found["profile"],
+                        found["cpu"],
+                        found["mem"],
+                        json.dumps(list(found["gpus"])),
+                        now,
+                        now,
+                    ),
+                )
                 self._audit(db, "system", "session.adopted", user, None, found)
 
-    def sessions(self, *, open_only: bool = False, since: float = 0,
-                 until: float | None = None) -> list[Session]:  # fmt: skip
+    def sessions(
+        self, *, open_only: bool = False, since: float = 0, until: float | None = None
+    ) -> list[Session]:
         """Sessions overlapping [since, until) (all open ones with ``open_only``)."""
         query = (
             "SELECT id, user, groups, profile, cpu, mem, gpus, started, stopped, ready"
@@ -329,7 +362,7 @@ class QuotaStore:
                 r[7],
                 r[8],
                 r[9],
-            )  # fmt: skip
+            )
             for r in rows
         ]
 

@@ -61,11 +61,14 @@ async def poll(spawner, docker_poll) -> int | str | None:
         spawner.log.warning("%s's server is not running (%s)", spawner.user.name, status)
         await in_thread(
             lambda: release(
-                spawner.client, spawner.object_name, spawner.user.name,
-                homes_dir=spawner.homes_dir, home_name=spawner.escaped_name,
+                spawner.client,
+                spawner.object_name,
+                spawner.user.name,
+                homes_dir=spawner.homes_dir,
+                home_name=spawner.escaped_name,
                 store=spawner.quota_store(),  # opening the store writes: not on the loop
             )
-        )  # fmt: skip
+        )
     return status
 
 
@@ -106,8 +109,12 @@ def release(
         if e.status_code != 409:  # 409: already being removed (--rm)
             log.warning("%s's server: container %s not removed: %s", user, container_name, e)
     except (docker.errors.DockerException, requests.RequestException) as e:
-        log.warning("%s's server: container %s not removed (engine unreachable): %s",
-                    user, container_name, e)  # fmt: skip
+        log.warning(
+            "%s's server: container %s not removed (engine unreachable): %s",
+            user,
+            container_name,
+            e,
+        )
     if homes_dir:
         with contextlib.suppress(OSError):
             unmount(homes_dir, home_name or user)

@@ -117,8 +117,14 @@ class HubSettings:
             raise SettingsError(f"SDH_BIND_URL={self.bind_url!r} must start with http(s)://")
         if self.subdomain_host:
             _check_subdomain_host(self.subdomain_host, self.bind_url)
-        ports = ("hub_port", "proxy_api_port", "quota_port", "dashboards_port", "gateway_port",
-                 "gateway_proxy_port")  # fmt: skip
+        ports = (
+            "hub_port",
+            "proxy_api_port",
+            "quota_port",
+            "dashboards_port",
+            "gateway_port",
+            "gateway_proxy_port",
+        )
         for name in ports:
             port = getattr(self, name)
             if not 0 < port < 65536:
@@ -173,8 +179,10 @@ class HubSettings:
         """What sd.maps reads to draw on the tile server (empty when there is none)."""
         if not self.map_tile_url:
             return {}
-        return {"SDH_MAP_TILE_URL": self.map_tile_url,
-                "SDH_MAP_TILE_ATTRIBUTION": self.map_tile_attribution}  # fmt: skip
+        return {
+            "SDH_MAP_TILE_URL": self.map_tile_url,
+            "SDH_MAP_TILE_ATTRIBUTION": self.map_tile_attribution,
+        }
 
     @property
     def database_url(self) -> str:

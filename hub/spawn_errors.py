@@ -41,9 +41,11 @@ def store_busy_for_staff(user: str) -> Iterator[None]:
         yield
     except QuotaStoreBusy as e:
         raise StaffSpawnException(
-            str(e), reason="quota-store-busy", status_code=503,
+            str(e),
+            reason="quota-store-busy",
+            status_code=503,
             log_message=f"Quota store {e.path} locked for {user}'s spawn: {e}",
-        ) from e  # fmt: skip
+        ) from e
 
 
 @contextmanager

@@ -297,12 +297,17 @@ class SeoulDockerSpawner(DockerSpawner):
             return
         unknown = sorted(set(user_options) - {"profile"})
         if unknown:
-            raise refused(f"허용되지 않은 선택 항목입니다: {', '.join(map(str, unknown))[:80]}",
-                           "user-options")  # fmt: skip
+            raise refused(
+                f"허용되지 않은 선택 항목입니다: {', '.join(map(str, unknown))[:80]}",
+                "user-options",
+            )
         allowed = policy.profiles_for(self.user.name, self.data_groups)
         if not allowed:
-            raise refused("사용할 수 있는 자원 프로필이 없습니다. 관리자에게 문의해 주세요.",
-                           "no-profile", status=403)  # fmt: skip
+            raise refused(
+                "사용할 수 있는 자원 프로필이 없습니다. 관리자에게 문의해 주세요.",
+                "no-profile",
+                status=403,
+            )
         slug = user_options.get("profile") or allowed[0].slug
         chosen = next((p for p in allowed if p.slug == slug), None)
         if chosen is None:
@@ -336,9 +341,11 @@ class SeoulDockerSpawner(DockerSpawner):
                 cpu = (details.get("CpuQuota") or 0) / (details.get("CpuPeriod") or 100_000)
                 mem = details.get("Memory") or 0
             found[labels[USER_LABEL]] = {
-                "profile": labels.get(PROFILE_LABEL, ""), "cpu": cpu, "mem": mem,
+                "profile": labels.get(PROFILE_LABEL, ""),
+                "cpu": cpu,
+                "mem": mem,
                 "gpus": [g for g in labels.get(GPUS_LABEL, "").split(",") if g],
-            }  # fmt: skip
+            }
         return found
 
     def _admit(self):
@@ -348,9 +355,12 @@ class SeoulDockerSpawner(DockerSpawner):
         # what runs is the truth: the store may predate a hub restart or be new
         store.reconcile(self.running_containers())
         return store.open_session(
-            self.user.name, self.data_groups, self.profile,
-            host_mem=policy.host.mem, gpu_inventory=policy.host.gpus,
-        )  # fmt: skip
+            self.user.name,
+            self.data_groups,
+            self.profile,
+            host_mem=policy.host.mem,
+            gpu_inventory=policy.host.gpus,
+        )
 
     async def _open_session(self) -> None:
         """Admit this server and take its GPUs, or refuse with the reason."""
@@ -362,8 +372,12 @@ class SeoulDockerSpawner(DockerSpawner):
         except QuotaRefused as e:
             raise refused(str(e), e.reason, status=503) from None
         self.gpu_devices = session.gpus
-        self.log.info("%s's server: profile %s, GPUs %s", self.user.name, self.profile.slug,
-                      ",".join(session.gpus) or "none")  # fmt: skip
+        self.log.info(
+            "%s's server: profile %s, GPUs %s",
+            self.user.name,
+            self.profile.slug,
+            ",".join(session.gpus) or "none",
+        )
 
     def get_args(self):
         args = super().get_args()
@@ -528,8 +542,12 @@ class SeoulDockerSpawner(DockerSpawner):
     async def _apply_cpu_quota(self) -> None:
         """Limit the server's CPU now that its start-up is done (``fast_start``)."""
         period = 100_000
-        await self.docker("update_container", self.container_id,
-                          cpu_period=period, cpu_quota=int(self.cpu_limit * period))  # fmt: skip
+        await self.docker(
+            "update_container",
+            self.container_id,
+            cpu_period=period,
+            cpu_quota=int(self.cpu_limit * period),
+        )
         self.log.info("%s's server: CPU quota %s applied", self.user.name, self.cpu_limit)
 
     async def get_ip_and_port(self):

@@ -65,8 +65,16 @@ def to_csv(rows: list[dict], key_title: str) -> str:
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out)
-    writer.writerow([key_title, "서버 수", "사용 시간(h)", "CPU 시간(core·h)", "메모리(GiB·h)",
-                     "GPU 시간(GPU·h)"])  # fmt: skip
+    writer.writerow(
+        [
+            key_title,
+            "서버 수",
+            "사용 시간(h)",
+            "CPU 시간(core·h)",
+            "메모리(GiB·h)",
+            "GPU 시간(GPU·h)",
+        ]
+    )
     for row in rows:
         writer.writerow([row[c] for c in COLUMNS])
     return out.getvalue()

@@ -42,8 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["SEOUL_DATA_DIR"] = str(Path(args.data_dir).resolve())
     try:
         return args.run(args) or 0
-    except (IngestError, CatalogError, PermissionError, LivingCsvError,
-            LivingPopulationError) as e:  # fmt: skip
+    except (IngestError, CatalogError, PermissionError, LivingCsvError, LivingPopulationError) as e:
         print(f"seoul-data: {e}", file=sys.stderr)
         return 2
 
@@ -106,8 +105,16 @@ def _catalog(args) -> None:
     store = Catalog(data_dir(), readonly=True)
     found = store.find(field=args.field, keyword=args.keyword, loadable=args.loadable or None)
     if args.json:
-        rows = [{"id": d.id, "title": d.title, "field": d.field, "publisher": d.publisher,
-                 "loadable": d.loadable} for d in found]  # fmt: skip
+        rows = [
+            {
+                "id": d.id,
+                "title": d.title,
+                "field": d.field,
+                "publisher": d.publisher,
+                "loadable": d.loadable,
+            }
+            for d in found
+        ]
         print(json.dumps(rows, ensure_ascii=False, indent=1))
         return
     for d in found:
@@ -158,8 +165,14 @@ def _living_generate(args) -> None:
     from seoul_data.living.generator import generate, register
 
     out = Path(args.out) if args.out else data_dir() / "living" / args.level
-    generate(out, level=args.level, start=date.fromisoformat(args.start), days=args.days,
-             dongs=args.dongs, seed=args.seed)  # fmt: skip
+    generate(
+        out,
+        level=args.level,
+        start=date.fromisoformat(args.start),
+        days=args.days,
+        dongs=args.dongs,
+        seed=args.seed,
+    )
     print(f"{out}: 합성 생활인구 ({register(out, args.level)})")
 
 

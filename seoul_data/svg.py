@@ -72,9 +72,9 @@ def _outline(width: int, height: int, highlighted: frozenset[str] = frozenset())
 def map_thumbnail(dataset_id: str, width: int = 200) -> str | None:
     """A thumbnail map of a dataset: its shapes, its points over the gu outline, or the gu
     its rows name; None for a dataset without a place or one that cannot be read."""
-    import seoul_data as sd
+    from seoul_data.load import describe, load
 
-    info = sd.describe(dataset_id)
+    info = describe(dataset_id)
     if not info["loadable"]:
         return None
     roles = {f["role"]: f["name"] for f in info["schema"] if f.get("role")}
@@ -82,7 +82,7 @@ def map_thumbnail(dataset_id: str, width: int = 200) -> str | None:
     height = _height(width)
     label = f"{info['title']} 지도 미리보기"
     if geometry:
-        frame = sd.load(dataset_id)
+        frame = load(dataset_id)
         shapes = frame.geometry.to_crs(4326) if frame.crs else frame.geometry
         paths = "".join(
             f'<path d="{_path(g.simplify(0.0005), width, height)}" fill="{FILL}" '
@@ -92,7 +92,7 @@ def map_thumbnail(dataset_id: str, width: int = 200) -> str | None:
         )
         return _svg(width, height, paths, label)
     if "lon" in roles and "lat" in roles:
-        frame = sd.load(dataset_id, columns=[roles["lon"], roles["lat"]])
+        frame = load(dataset_id, columns=[roles["lon"], roles["lat"]])
         lon = np.asarray(frame[roles["lon"]], dtype=float)
         lat = np.asarray(frame[roles["lat"]], dtype=float)
         inside = (lon > WEST) & (lon < EAST) & (lat > SOUTH) & (lat < NORTH)
@@ -109,7 +109,7 @@ def map_thumbnail(dataset_id: str, width: int = 200) -> str | None:
     if "gu" in roles:
         from seoul_data.geo import find_gu
 
-        names = sd.load(dataset_id, columns=[roles["gu"]])[roles["gu"]].dropna().unique()
+        names = load(dataset_id, columns=[roles["gu"]])[roles["gu"]].dropna().unique()
         found = frozenset(g for g in map(find_gu, map(str, names)) if g)
         return _svg(width, height, _outline(width, height, found), label) if found else None
     return None

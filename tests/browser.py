@@ -20,8 +20,13 @@ import numpy as np
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # *.localhost: the hosts of user servers when the hub has subdomains (tests/test_origins.py)
 OFFLINE = "MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE *.localhost, EXCLUDE 127.0.0.1"
-ARGS = ["--no-sandbox", "--disable-background-networking", f"--host-resolver-rules={OFFLINE}",
-        "--use-angle=swiftshader", "--enable-unsafe-swiftshader"]  # fmt: skip
+ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    f"--host-resolver-rules={OFFLINE}",
+    "--use-angle=swiftshader",
+    "--enable-unsafe-swiftshader",
+]
 LOCAL = ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", "about:")
 
 

@@ -187,6 +187,7 @@ class _State:
     http_failures: deque[int] = field(default_factory=deque)
     grow: tuple[int, int] | None = None
     datagokr_page_cap: int | None = None
+    overstated: int = 0
 
 
 class FakeOpenApis:
@@ -274,6 +275,12 @@ class FakeOpenApis:
         with self._lock:
             self.state.datagokr_page_cap = rows
 
+    def overstate_total(self, rows: int) -> None:
+        """Report ``rows`` more rows in the Plaza and data.go.kr totals than are served, as
+        an API whose count and rows disagree: the pages past the real rows come back empty."""
+        with self._lock:
+            self.state.overstated = rows
+
     def requests_for(self, api: str) -> list[Recorded]:
         """The requests received for ``api`` ("seoul", "datagokr" or "odcloud")."""
         with self._lock:
@@ -348,7 +355,7 @@ class FakeOpenApis:
             return result("INFO-200")
         answer = {
             service: {
-                "list_total_count": len(rows),
+                "list_total_count": len(rows) + state.overstated,
                 "RESULT": {"CODE": "INFO-000", "MESSAGE": SEOUL_MESSAGES["INFO-000"]},
                 "row": rows[first - 1 : last],
             }
@@ -397,7 +404,7 @@ class FakeOpenApis:
             "items": "" if not chunk else {"item": chunk[0] if len(chunk) == 1 else chunk},
             "numOfRows": size_n,
             "pageNo": int(page),
-            "totalCount": len(rows),
+            "totalCount": len(rows) + state.overstated,
         }
         header = {"resultCode": "00", "resultMsg": DATAGOKR_MESSAGES["00"]}
         if as_json:

@@ -75,19 +75,35 @@ class PostgresServer:
             for path in (self.root, self.socket_dir, password_file):
                 os.chown(path, entry.pw_uid, entry.pw_gid)
         self._run(
-            "initdb", "--pgdata", str(self.data_dir), "--username", USER,
-            "--pwfile", str(password_file), "--auth-local=trust",
-            "--auth-host=scram-sha-256", "--encoding=UTF8", "--locale=C.UTF-8",
-        )  # fmt: skip
+            "initdb",
+            "--pgdata",
+            str(self.data_dir),
+            "--username",
+            USER,
+            "--pwfile",
+            str(password_file),
+            "--auth-local=trust",
+            "--auth-host=scram-sha-256",
+            "--encoding=UTF8",
+            "--locale=C.UTF-8",
+        )
         password_file.unlink()
         options = (
             f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.socket_dir}"
             " -c fsync=off -c max_connections=50"  # a test server: speed over durability
         )
         self._run(
-            "pg_ctl", "start", "--wait", "--timeout=60", "--pgdata", str(self.data_dir),
-            "--log", str(self.root / "server.log"), "--options", options,
-        )  # fmt: skip
+            "pg_ctl",
+            "start",
+            "--wait",
+            "--timeout=60",
+            "--pgdata",
+            str(self.data_dir),
+            "--log",
+            str(self.root / "server.log"),
+            "--options",
+            options,
+        )
         return self
 
     def url(self, database: str = "postgres") -> str:
@@ -97,9 +113,13 @@ class PostgresServer:
     def connect(self, database: str = "postgres") -> psycopg.Connection:
         """A connection to ``database`` (autocommit)."""
         return psycopg.connect(
-            host="127.0.0.1", port=self.port, user=USER, password=self.password,
-            dbname=database, autocommit=True,
-        )  # fmt: skip
+            host="127.0.0.1",
+            port=self.port,
+            user=USER,
+            password=self.password,
+            dbname=database,
+            autocommit=True,
+        )
 
     def create_database(self, name: str) -> str:
         """Create an empty database; return its URL."""

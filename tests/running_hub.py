@@ -123,9 +123,12 @@ class RunningHub:
 
     def api(self, token: str, method: str, path: str, **kwargs) -> requests.Response:
         return requests.request(
-            method, f"{self.url}/hub/api{path}", headers={"Authorization": f"token {token}"},
-            timeout=60, **kwargs,
-        )  # fmt: skip
+            method,
+            f"{self.url}/hub/api{path}",
+            headers={"Authorization": f"token {token}"},
+            timeout=60,
+            **kwargs,
+        )
 
     def wait_ready(self, token: str, name: str, timeout: float = 150) -> dict:
         """Wait until ``name``'s default server is ready; return the user model."""
@@ -164,8 +167,9 @@ class RunningHub:
         adds a managed service's route once it has started)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            response = requests.get(f"{self.url}/services/{name}/", allow_redirects=False,
-                                    timeout=10)  # fmt: skip
+            response = requests.get(
+                f"{self.url}/services/{name}/", allow_redirects=False, timeout=10
+            )
             if not response.headers.get("Location", "").startswith("/hub/services/"):
                 return
             time.sleep(0.3)
@@ -227,13 +231,29 @@ def run_code(hub: RunningHub, token: str, name: str, code: str, timeout: float =
     )
     try:
         msg_id = f"test-{next(_counter)}"
-        ws.send(json.dumps({
-            "header": {"msg_id": msg_id, "msg_type": "execute_request", "username": name,
-                       "session": msg_id, "version": "5.3"},
-            "parent_header": {}, "metadata": {}, "channel": "shell",
-            "content": {"code": code, "silent": False, "store_history": False,
-                        "user_expressions": {}, "allow_stdin": False},
-        }))  # fmt: skip
+        ws.send(
+            json.dumps(
+                {
+                    "header": {
+                        "msg_id": msg_id,
+                        "msg_type": "execute_request",
+                        "username": name,
+                        "session": msg_id,
+                        "version": "5.3",
+                    },
+                    "parent_header": {},
+                    "metadata": {},
+                    "channel": "shell",
+                    "content": {
+                        "code": code,
+                        "silent": False,
+                        "store_history": False,
+                        "user_expressions": {},
+                        "allow_stdin": False,
+                    },
+                }
+            )
+        )
         out, deadline = [], time.monotonic() + timeout
         while time.monotonic() < deadline:
             msg = json.loads(ws.recv())

@@ -15,9 +15,13 @@ from nbclient import NotebookClient
 from seoul_data import ai
 from seoul_data.ai import quota as res
 
-WANTED = {"population.gu_resident_age_sex", "population.dong_households_density",
-          "population.dong_age5", "living.gu_hourly_2024h1",
-          "transport.bike_sharing_demand_uci"}  # fmt: skip
+WANTED = {
+    "population.gu_resident_age_sex",
+    "population.dong_households_density",
+    "population.dong_age5",
+    "living.gu_hourly_2024h1",
+    "transport.bike_sharing_demand_uci",
+}
 SMALL = ai.Resources(cpus=2, memory_available=None, memory_limit=None, device="cpu")
 
 
@@ -56,11 +60,17 @@ def test_column_kinds_and_defaults(bikes):
 def test_regression_beats_the_mean_on_dong_density(data_dir):
     steps = []
     result = ai.run(
-        "population.dong_households_density", "density",
-        ["population", "households", "area_km2", "gu"], "regression", "random_forest",
-        load={"years": 2021}, folds=3, n_estimators=60, resources=SMALL,
+        "population.dong_households_density",
+        "density",
+        ["population", "households", "area_km2", "gu"],
+        "regression",
+        "random_forest",
+        load={"years": 2021},
+        folds=3,
+        n_estimators=60,
+        resources=SMALL,
         progress=lambda done, total, what: steps.append((done, total, what)),
-    )  # fmt: skip
+    )
     assert result.metrics["r2"] > 0.8 > result.baseline["r2"]
     assert result.metrics["rmse"] < result.baseline["rmse"]
     assert len(result.folds) == 3 and len(result.predictions) == result.problem.rows
@@ -84,8 +94,15 @@ def test_classification_of_season_from_weather(bikes):
 
 
 def test_forecast_each_gu_to_2030_with_a_backtest(data_dir):
-    result = ai.run("population.gu_resident_age_sex", "population", task="forecast",
-                    time="year", group="gu", until=2030, train_until=2016)  # fmt: skip
+    result = ai.run(
+        "population.gu_resident_age_sex",
+        "population",
+        task="forecast",
+        time="year",
+        group="gu",
+        until=2030,
+        train_until=2016,
+    )
     assert result.problem.warnings and "합계" in result.problem.warnings[0]
     table = result.folds
     assert set(table.model) == {"linear", "naive", "linear_trend"}
@@ -97,9 +114,18 @@ def test_forecast_each_gu_to_2030_with_a_backtest(data_dir):
     assert set(total["구분"]) == {"실적", "예측"} and total["값"].gt(0).all()
     assert len(result.predictions) == 25 * 5  # the backtest years of every gu
     # without a fixed cut: expanding-window TimeSeriesSplit
-    rolling = ai.run("population.gu_resident_age_sex", "population", task="forecast",
-                     time="year", group="gu", model="random_forest", folds=3, horizon=2,
-                     n_estimators=50, resources=SMALL)  # fmt: skip
+    rolling = ai.run(
+        "population.gu_resident_age_sex",
+        "population",
+        task="forecast",
+        time="year",
+        group="gu",
+        model="random_forest",
+        folds=3,
+        horizon=2,
+        n_estimators=50,
+        resources=SMALL,
+    )
     assert rolling.folds.split.nunique() == 3
     assert list(rolling.folds.train_end.unique()) == [2015, 2017, 2019]
 
@@ -110,8 +136,9 @@ def test_clustering_dongs_by_age_structure(data_dir):
     frame = sd.load("population.dong_age5", years=2021)
     bands = [c for c in frame.columns if c.startswith("age_")]
     shares = frame[bands].div(frame.population, axis=0).assign(dong=frame.dong)
-    result = ai.train(ai.plan(shares, features=bands), shares, "kmeans", n_clusters=4,
-                      resources=SMALL)  # fmt: skip
+    result = ai.train(
+        ai.plan(shares, features=bands), shares, "kmeans", n_clusters=4, resources=SMALL
+    )
     assert result.extra["n_clusters"] == 4
     assert result.metrics["silhouette"] > result.baseline["silhouette"] + 0.1
     profile = ai.cluster_profile(result)
@@ -193,15 +220,21 @@ def test_quota_comes_from_the_cgroup_not_the_host(tmp_path):
     import os
 
     pinned = len(os.sched_getaffinity(0))
-    v2 = _cgroup(tmp_path / "v2", **{"cpu.max": "50000 100000\n", "memory.max": "1073741824",
-                                     "memory.current": "943718400"})  # fmt: skip
+    v2 = _cgroup(
+        tmp_path / "v2",
+        **{"cpu.max": "50000 100000\n", "memory.max": "1073741824", "memory.current": "943718400"},
+    )
     assert res.cpu_quota(v2) == 1
     limit, available = res.memory_limits(v2)
     assert limit == 2**30 and available == 2**30 - 943718400
     assert res.cpu_quota(_cgroup(tmp_path / "max", **{"cpu.max": "max 100000"})) == pinned
-    v1 = _cgroup(tmp_path / "v1", cpu__cpu_cfs_quota_us="200000", cpu__cpu_cfs_period_us="100000",
-                 memory__memory_limit_in_bytes=str(2**62),
-                 memory__memory_usage_in_bytes="100")  # fmt: skip
+    v1 = _cgroup(
+        tmp_path / "v1",
+        cpu__cpu_cfs_quota_us="200000",
+        cpu__cpu_cfs_period_us="100000",
+        memory__memory_limit_in_bytes=str(2**62),
+        memory__memory_usage_in_bytes="100",
+    )
     for old in (v1 / "cpu").iterdir():
         old.rename(old.with_name(old.name.replace("cpu_cfs", "cpu.cfs")))
     for old in (v1 / "memory").iterdir():
@@ -233,9 +266,15 @@ def test_saved_models_reload_and_predict(data_dir, bikes):
     import seoul_data as sd
 
     frame = sd.load("population.dong_households_density", years=2021)
-    result = ai.run("population.dong_households_density", "density",
-                    ["population", "households", "area_km2"], "regression", "linear",
-                    load={"years": 2021}, resources=SMALL)  # fmt: skip
+    result = ai.run(
+        "population.dong_households_density",
+        "density",
+        ["population", "households", "area_km2"],
+        "regression",
+        "linear",
+        load={"years": 2021},
+        resources=SMALL,
+    )
     folder = ai.save_model(result, "밀도-선형")
     meta = json.loads((folder / "meta.json").read_text())
     assert meta["dataset"]["id"] == "population.dong_households_density"
@@ -252,15 +291,29 @@ def test_saved_models_reload_and_predict(data_dir, bikes):
     assert "households" in e.message and e.where == "예측"
 
     hourly = bikes.assign(season=bikes.season.astype(str))
-    net = ai.train(ai.plan(hourly, "rented_bike_count", ["hour", "temperature_c", "season"]),
-                   hourly, "torch_mlp", folds=2, epochs=5, resources=SMALL)  # fmt: skip
+    net = ai.train(
+        ai.plan(hourly, "rented_bike_count", ["hour", "temperature_c", "season"]),
+        hourly,
+        "torch_mlp",
+        folds=2,
+        epochs=5,
+        resources=SMALL,
+    )
     assert (ai.save_model(net, "bikes-torch") / "weights.pt").exists()
-    np.testing.assert_allclose(ai.load_model("bikes-torch").predict(hourly.head(3))["예측"],
-                               net.estimator.predict(hourly.head(3)[net.problem.features]),
-                               rtol=1e-5)  # fmt: skip
+    np.testing.assert_allclose(
+        ai.load_model("bikes-torch").predict(hourly.head(3))["예측"],
+        net.estimator.predict(hourly.head(3)[net.problem.features]),
+        rtol=1e-5,
+    )
 
-    forecast = ai.run("population.gu_resident_age_sex", "population", task="forecast",
-                      time="year", group="gu", until=2025)  # fmt: skip
+    forecast = ai.run(
+        "population.gu_resident_age_sex",
+        "population",
+        task="forecast",
+        time="year",
+        group="gu",
+        until=2025,
+    )
     ai.save_model(forecast, "gu-forecast")
     ahead = ai.load_model("gu-forecast").predict(until=2030)
     assert ahead["시점"].max() == 2030 and ahead["계열"].nunique() == 25
@@ -271,18 +324,31 @@ def test_saved_models_reload_and_predict(data_dir, bikes):
 
 def _execute(path, tmp_path) -> nbformat.NotebookNode:
     notebook = nbformat.read(path, as_version=4)
-    NotebookClient(notebook, timeout=180, kernel_name="python3",
-                   resources={"metadata": {"path": tmp_path}}).execute()  # fmt: skip
+    NotebookClient(
+        notebook, timeout=180, kernel_name="python3", resources={"metadata": {"path": tmp_path}}
+    ).execute()
     return notebook
 
 
 def test_exported_notebooks_run(data_dir, tmp_path):
-    forecast = ai.run("population.gu_resident_age_sex", "population", task="forecast",
-                      time="year", group="gu", until=2030, train_until=2016,
-                      resources=SMALL)  # fmt: skip
-    clusters = ai.run("population.dong_households_density", None,
-                      ["density", "households", "population"], "clustering",
-                      load={"years": 2021}, n_clusters=3)  # fmt: skip
+    forecast = ai.run(
+        "population.gu_resident_age_sex",
+        "population",
+        task="forecast",
+        time="year",
+        group="gu",
+        until=2030,
+        train_until=2016,
+        resources=SMALL,
+    )
+    clusters = ai.run(
+        "population.dong_households_density",
+        None,
+        ["density", "households", "population"],
+        "clustering",
+        load={"years": 2021},
+        n_clusters=3,
+    )
     for name, result in (("forecast", forecast), ("clusters", clusters)):
         path = ai.export_notebook(result, tmp_path / f"{name}.ipynb")
         executed = _execute(path, tmp_path)
@@ -291,14 +357,25 @@ def test_exported_notebooks_run(data_dir, tmp_path):
         shown = "".join(o.get("data", {}).get("text/plain", "") for o in outputs)
         assert ("MAPE" in shown) if name == "forecast" else ("실루엣" in shown)
     assert "2030" in shown or name == "clusters"
-    bare = ai.train(ai.plan(pd.DataFrame({"x": range(40), "y": range(40)}), "y", ["x"]),
-                    pd.DataFrame({"x": range(40), "y": range(40)}), "linear")  # fmt: skip
+    bare = ai.train(
+        ai.plan(pd.DataFrame({"x": range(40), "y": range(40)}), "y", ["x"]),
+        pd.DataFrame({"x": range(40), "y": range(40)}),
+        "linear",
+    )
     assert _error(ai.export_notebook, bare, tmp_path / "x.ipynb").where == "내보내기"
 
 
 def test_forecast_by_date_continues_at_the_data_pace(data_dir):
-    result = ai.run("living.gu_hourly_2024h1", "population", task="forecast", group="gu",
-                    folds=2, horizon=7, until="2024-06-12", resources=SMALL)  # fmt: skip
+    result = ai.run(
+        "living.gu_hourly_2024h1",
+        "population",
+        task="forecast",
+        group="gu",
+        folds=2,
+        horizon=7,
+        until="2024-06-12",
+        resources=SMALL,
+    )
     assert result.problem.time == "date"  # detected: the datetime column
     assert set(result.folds.model) == {"linear", "naive", "linear_trend"}
     ahead = result.extra["forecast"]

@@ -11,9 +11,14 @@ import pytest
 from nbclient import NotebookClient
 
 REPO = Path(__file__).resolve().parent.parent
-WANTED = {"population.gu_resident_age_sex", "population.dong_age5",
-          "population.dong_households_density", "facilities.public_libraries",
-          "facilities.social_welfare", "living.gu_hourly_2024h1"}  # fmt: skip
+WANTED = {
+    "population.gu_resident_age_sex",
+    "population.dong_age5",
+    "population.dong_households_density",
+    "facilities.public_libraries",
+    "facilities.social_welfare",
+    "living.gu_hourly_2024h1",
+}
 
 
 @pytest.fixture(scope="module")
@@ -33,16 +38,22 @@ def run_example(name: str, data_dir: Path, tmp_path: Path, monkeypatch) -> dict:
     monkeypatch.setenv("MPLBACKEND", "agg")
     notebook = nbformat.read(REPO / "examples" / name, as_version=4)
     cells = len(notebook.cells)
-    client = NotebookClient(notebook, timeout=300, kernel_name="python3",
-                            resources={"metadata": {"path": tmp_path}})  # fmt: skip
+    client = NotebookClient(
+        notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": tmp_path}}
+    )
     with client.setup_kernel():
         for index in range(cells):
             client.execute_cell(notebook.cells[index], index)
         probe = nbformat.v4.new_code_cell("import json; print(json.dumps(summary, default=str))")
         notebook.cells.append(probe)
         client.execute_cell(probe, cells)
-    errors = [o for c in notebook.cells[:cells] if c.cell_type == "code" for o in c.outputs
-              if o.output_type == "error"]  # fmt: skip
+    errors = [
+        o
+        for c in notebook.cells[:cells]
+        if c.cell_type == "code"
+        for o in c.outputs
+        if o.output_type == "error"
+    ]
     assert not errors, errors
     return json.loads(probe.outputs[0]["text"])
 

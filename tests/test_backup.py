@@ -73,8 +73,13 @@ def test_backup_of_a_running_hub_restores_into_a_fresh_state(
     with tarfile.open(file) as tar:
         manifest = json.load(tar.extractfile("manifest.json"))
     assert {m["role"] for m in manifest["members"]} == {
-        "accounts", "quota", "hub-db", "catalog", "cookie-secret", "proxy-token"
-    }  # fmt: skip
+        "accounts",
+        "quota",
+        "hub-db",
+        "catalog",
+        "cookie-secret",
+        "proxy-token",
+    }
 
     # the machine is lost: servers, hub and proxy stop; the homes and the data stay
     assert hub.api(token, "DELETE", "/users/alice/server").status_code in (202, 204)
@@ -106,9 +111,12 @@ def test_backup_of_a_running_hub_restores_into_a_fresh_state(
 
 def _dataset() -> Dataset:
     return Dataset(
-        id="test.backup", title="백업 시험 데이터", field="일반행정", access="public",
+        id="test.backup",
+        title="백업 시험 데이터",
+        field="일반행정",
+        access="public",
         schema=(Field("gu", role="gu"), Field("count", "integer")),
-    )  # fmt: skip
+    )
 
 
 def _platform(tmp: Path, **overrides):
@@ -315,8 +323,9 @@ def test_postgresql_hub_database_round_trip(tmp_path):
         manifest = create_backup(source, file)
         assert manifest["hub_database"] == "pgdump"
 
-        target = replace(source, state_dir=tmp_path / "b" / "state",
-                         db_url=server.create_database("hub_b"))  # fmt: skip
+        target = replace(
+            source, state_dir=tmp_path / "b" / "state", db_url=server.create_database("hub_b")
+        )
         restore_backup(target, file)
         with server.connect("hub_b") as db:
             names = [r[0] for r in db.execute("SELECT name FROM users ORDER BY id")]

@@ -36,8 +36,14 @@ def hub(request, tmp_path_factory):
     ingest_bundled(data, only=wanted | maps | {"transport.bicycle_facilities"})
     with pytest.MonkeyPatch.context() as patch:  # a small synthetic living population store
         patch.setenv("SEOUL_DATA_DIR", str(data))
-        store = generate(data / "living" / "dong", level="dong", start=date(2023, 3, 6),
-                         days=7, output_areas=4000, progress=False)  # fmt: skip
+        store = generate(
+            data / "living" / "dong",
+            level="dong",
+            start=date(2023, 3, 6),
+            days=7,
+            output_areas=4000,
+            progress=False,
+        )
         register(store, "dong", data)  # catalogued: a store nobody classified is closed
     catalog = BUNDLED_DATA / "catalog/datagokr_catalog_20220630_seoul_orgs.csv"
     import_datagokr(Catalog(data), catalog)

@@ -27,9 +27,13 @@ pytestmark = pytest.mark.filterwarnings("ignore:Workbook contains no default sty
 
 def restricted(dataset_id: str, *groups: str) -> Dataset:
     return Dataset(
-        id=dataset_id, title="직원 전용 시험 데이터", field="일반행정", access="restricted",
-        allowed_groups=groups, schema=(Field("gu", role="gu"), Field("count", "integer")),
-    )  # fmt: skip
+        id=dataset_id,
+        title="직원 전용 시험 데이터",
+        field="일반행정",
+        access="restricted",
+        allowed_groups=groups,
+        schema=(Field("gu", role="gu"), Field("count", "integer")),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -39,8 +43,9 @@ def hub(request, tmp_path_factory):
 
     tmp = tmp_path_factory.mktemp("dashboards_identity")
     data = tmp / "data"
-    ingest_bundled(data, only={s.dataset.id for s in sources()
-                               if s.dataset.id.startswith("population.")})  # fmt: skip
+    ingest_bundled(
+        data, only={s.dataset.id for s in sources() if s.dataset.id.startswith("population.")}
+    )
     csv = tmp / "staff_only.csv"
     csv.write_text("gu,count\n종로구,1\n중구,2\n", encoding="utf-8")
     ingest(restricted(STAFF_ONLY, "staff"), data_dir=data, path=csv)

@@ -30,16 +30,19 @@ def hub(request, tmp_path_factory):
 
     tmp = tmp_path_factory.mktemp("dashboards")
     data = tmp / "data"
-    ingest_bundled(data, only={s.dataset.id for s in sources()
-                               if s.dataset.id.startswith("population.")})  # fmt: skip
+    ingest_bundled(
+        data, only={s.dataset.id for s in sources() if s.dataset.id.startswith("population.")}
+    )
     users = {"carol": "staff", "boss": "admin", "alice": "analyst"}
-    with started_hub(request, tmp, users, data_dir=data, dashboards_pool=1,
-                     dashboards_max_kernels=MAX_KERNELS) as hub:  # fmt: skip
+    with started_hub(
+        request, tmp, users, data_dir=data, dashboards_pool=1, dashboards_max_kernels=MAX_KERNELS
+    ) as hub:
         yield hub
 
 
-def open_page(hub: RunningHub, session: requests.Session, path: str = HALL,
-              timeout: float = 120) -> requests.Response:  # fmt: skip
+def open_page(
+    hub: RunningHub, session: requests.Session, path: str = HALL, timeout: float = 120
+) -> requests.Response:
     """GET a dashboard page once the service is routed."""
     hub.wait_for_service("dashboards", timeout)
     return session.get(f"{hub.url}/{path}", timeout=120)
@@ -64,15 +67,18 @@ def test_staff_get_listed_dashboards_rendered_without_source(hub):
 def test_the_data_search_api_is_served_to_staff(hub):
     carol = hub.login("carol")
     open_page(hub, carol, "services/dashboards/")  # the OAuth round trip sets the cookie
-    found = carol.get(f"{hub.url}/services/dashboards/seoul-data/api/search",
-                      params={"q": "자치구별 인구", "k": 3})  # fmt: skip
+    found = carol.get(
+        f"{hub.url}/services/dashboards/seoul-data/api/search",
+        params={"q": "자치구별 인구", "k": 3},
+    )
     assert found.status_code == 200, found.text[:300]
     reply = found.json()
     assert reply["hits"] and all(h["id"].startswith("population.") for h in reply["hits"])
     bad = carol.get(f"{hub.url}/services/dashboards/seoul-data/api/preview", params={"id": "x"})
     assert bad.status_code == 400 and "목록에 없는" in bad.json()["message"]
-    anonymous = requests.get(f"{hub.url}/services/dashboards/seoul-data/api/search?q=a",
-                             allow_redirects=False)  # fmt: skip
+    anonymous = requests.get(
+        f"{hub.url}/services/dashboards/seoul-data/api/search?q=a", allow_redirects=False
+    )
     assert anonymous.status_code == 403
 
 
@@ -143,8 +149,9 @@ def test_admission_counts_pages_being_rendered():
 def close(hub: RunningHub, session: requests.Session, kernel: str) -> None:
     """What a page does when its viewer leaves: shut its kernel down."""
     xsrf = session.cookies.get("_xsrf", path="/services/dashboards/") or ""
-    closed = session.post(f"{hub.url}/services/dashboards/voila/api/shutdown/{kernel}",
-                          headers={"X-XSRFToken": xsrf})  # fmt: skip
+    closed = session.post(
+        f"{hub.url}/services/dashboards/voila/api/shutdown/{kernel}", headers={"X-XSRFToken": xsrf}
+    )
     assert closed.status_code == 204, closed.text[:300]
 
 
@@ -155,14 +162,22 @@ def test_a_page_cannot_run_code_in_its_kernel(hub, tmp_path):
     kernel = kernel_of(page)
     cookies = "; ".join(f"{c.name}={c.value}" for c in carol.cookies)
     url = f"{hub.url}/services/dashboards/api/kernels/{kernel}/channels"
-    ws = websocket.create_connection(url.replace("http://", "ws://"), header=[f"Cookie: {cookies}"],
-                                     timeout=10)  # fmt: skip
+    ws = websocket.create_connection(
+        url.replace("http://", "ws://"), header=[f"Cookie: {cookies}"], timeout=10
+    )
     marker = Path(tmp_path) / f"ran-{uuid.uuid4().hex}"
     try:
         code = f"open({str(marker)!r}, 'w').close()"
-        run = message("execute_request", {"code": code, "silent": False,
-                                           "store_history": False, "user_expressions": {},
-                                           "allow_stdin": False})  # fmt: skip
+        run = message(
+            "execute_request",
+            {
+                "code": code,
+                "silent": False,
+                "store_history": False,
+                "user_expressions": {},
+                "allow_stdin": False,
+            },
+        )
         ws.send(json.dumps(run))
         info = message("kernel_info_request", {})
         ws.send(json.dumps(info))
@@ -185,10 +200,18 @@ def test_a_page_cannot_run_code_in_its_kernel(hub, tmp_path):
 def message(kind: str, content: dict) -> dict:
     msg_id = uuid.uuid4().hex
     return {
-        "header": {"msg_id": msg_id, "msg_type": kind, "username": "carol", "session": msg_id,
-                   "version": "5.3"},
-        "parent_header": {}, "metadata": {}, "channel": "shell", "content": content,
-    }  # fmt: skip
+        "header": {
+            "msg_id": msg_id,
+            "msg_type": kind,
+            "username": "carol",
+            "session": msg_id,
+            "version": "5.3",
+        },
+        "parent_header": {},
+        "metadata": {},
+        "channel": "shell",
+        "content": content,
+    }
 
 
 def test_an_analyst_opens_the_same_dashboards_in_jupyterlab(hub, docker_engine):
@@ -198,8 +221,9 @@ def test_an_analyst_opens_the_same_dashboards_in_jupyterlab(hub, docker_engine):
     hub.wait_ready(token, "alice")
     page = requests.get(
         f"{hub.url}/user/alice/voila/render/dashboards/population_hall.ipynb",
-        headers={"Authorization": f"token {token}"}, timeout=180,
-    )  # fmt: skip
+        headers={"Authorization": f"token {token}"},
+        timeout=180,
+    )
     assert page.status_code == 200, page.text[:500]
     assert kernel_of(page) and "import seoul_data" not in page.text
     assert "There was an error when executing cell" not in page.text

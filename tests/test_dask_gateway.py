@@ -45,14 +45,20 @@ G = 2**30
 POLICY = {
     "profiles": [
         {"slug": "basic", "name": "기본", "description": "", "cpu": 1, "mem": "2G"},
-        {"slug": "analysis", "name": "분석", "description": "", "cpu": 4, "mem": "16G",
-         "idle_timeout": 7200},
+        {
+            "slug": "analysis",
+            "name": "분석",
+            "description": "",
+            "cpu": 4,
+            "mem": "16G",
+            "idle_timeout": 7200,
+        },
         {"slug": "tiny", "name": "소형", "description": "", "cpu": 0.5, "mem": "512M"},
     ],
     "grants": {"staff": ["basic"], "analyst": ["basic", "analysis"], "admin": ["analysis"]},
     "users": {"kim": ["tiny"]},
     "host": {"cpus": 8, "mem": "32G"},
-}  # fmt: skip
+}
 
 
 # quota profile → limits
@@ -76,8 +82,13 @@ def test_a_cluster_fits_the_host_and_the_worker_cap():
     assert analyst.max_workers(4, 16 * G) == 2  # 8 host CPUs, 32 GiB
     assert analyst.max_workers(2, 12 * G) == 2  # memory binds
     assert analyst.max_workers(1, G) == MAX_WORKERS
-    small_host = parse_policy({"profiles": POLICY["profiles"][:1], "grants": {"staff": ["basic"]},
-                               "host": {"cpus": 2, "mem": "4G"}})  # fmt: skip
+    small_host = parse_policy(
+        {
+            "profiles": POLICY["profiles"][:1],
+            "grants": {"staff": ["basic"]},
+            "host": {"cpus": 2, "mem": "4G"},
+        }
+    )
     assert worker_limits(small_host, "park", {"staff"}).max_workers(1, 2 * G) == 2
 
 
@@ -102,14 +113,20 @@ def test_options_show_the_limits_and_turn_into_the_cluster_config():
     analyst = worker_limits(parse_policy(POLICY), "lee", {"analyst"})
     options = cluster_options(analyst)
     labels = {f["field"]: f["label"] for f in options.get_specification()}
-    assert labels == {"worker_cores": "워커 CPU 코어 (최대 4)",
-                      "worker_memory": "워커 메모리 GiB (최대 16)"}  # fmt: skip
+    assert labels == {
+        "worker_cores": "워커 CPU 코어 (최대 4)",
+        "worker_memory": "워커 메모리 GiB (최대 16)",
+    }
     requested = options.parse_options({"worker_cores": 2, "worker_memory": 6})
     assert options.get_configuration(requested, None) == {
-        "worker_cores": 2, "worker_threads": 2, "worker_memory": 6 * G,
-        "cluster_max_workers": 4, "idle_timeout": 7200.0,
-        "scheduler_cores": 1, "scheduler_memory": G,
-    }  # fmt: skip
+        "worker_cores": 2,
+        "worker_threads": 2,
+        "worker_memory": 6 * G,
+        "cluster_max_workers": 4,
+        "idle_timeout": 7200.0,
+        "scheduler_cores": 1,
+        "scheduler_memory": G,
+    }
     # the scheduler has no more memory than a worker may have
     kim = worker_limits(parse_policy(POLICY), "kim", {"analyst"})
     assert cluster_config(kim, 1, 0.5)["scheduler_memory"] == G // 2
@@ -135,16 +152,23 @@ def test_a_starting_scheduler_may_report_only_its_own_containers_addresses():
     own = "10.213.0.66"
 
     def heartbeat(host: str) -> dict:
-        return {"scheduler_address": f"tls://{host}:40001", "api_address": f"http://{own}:40002",
-                "dashboard_address": f"http://{own}:8787", "count": 0, "active_workers": [],
-                "closing_workers": [], "closed_workers": []}  # fmt: skip
+        return {
+            "scheduler_address": f"tls://{host}:40001",
+            "api_address": f"http://{own}:40002",
+            "dashboard_address": f"http://{own}:8787",
+            "count": 0,
+            "active_workers": [],
+            "closing_workers": [],
+            "closed_workers": [],
+        }
 
     async def reports() -> str:
         backend = DockerBackend()
         backend.db, backend.queue = DataManager(), WorkQueue()
         cluster = backend.db.create_cluster("alice", {}, {})
-        backend.db.update_cluster(cluster, status=JobStatus.SUBMITTED,
-                                  state={"container": "c0ffee", "ip": own})  # fmt: skip
+        backend.db.update_cluster(
+            cluster, status=JobStatus.SUBMITTED, state={"container": "c0ffee", "ip": own}
+        )
         # the host's loopback (the proxy API), another user's network
         for foreign in ("127.0.0.1", "10.213.0.130"):
             with pytest.raises(PublicException, match="container"):
@@ -159,11 +183,15 @@ def test_a_starting_scheduler_may_report_only_its_own_containers_addresses():
 def test_the_hub_runs_the_gateway_as_a_service(tmp_path):
     """On the development host network: local processes, both proxies on 127.0.0.1."""
     c = Config()
-    settings = HubSettings.from_env({"SDH_STATE_DIR": str(tmp_path / "state"),
-                                     "SDH_DATA_DIR": str(tmp_path / "data"),
-                                     "SDH_GATEWAY_PORT": "9084",
-                                     "SDH_GATEWAY_PROXY_PORT": "9085",
-                                     "SDH_NETWORK": "host"})  # fmt: skip
+    settings = HubSettings.from_env(
+        {
+            "SDH_STATE_DIR": str(tmp_path / "state"),
+            "SDH_DATA_DIR": str(tmp_path / "data"),
+            "SDH_GATEWAY_PORT": "9084",
+            "SDH_GATEWAY_PROXY_PORT": "9085",
+            "SDH_NETWORK": "host",
+        }
+    )
     configure(c, settings)
     service = next(s for s in c.JupyterHub.services if s["name"] == "dask-gateway")
     assert service["url"] == "http://127.0.0.1:9084"
@@ -172,8 +200,11 @@ def test_the_hub_runs_the_gateway_as_a_service(tmp_path):
     assert service["environment"]["SEOUL_DATA_DIR"] == str(tmp_path / "data")
     assert service["environment"]["SDH_NETWORK"] == "host"
     role = next(r for r in c.JupyterHub.load_roles if r["name"] == "dask-gateway-users")
-    assert role == {"name": "dask-gateway-users", "groups": ["analyst", "admin"],
-                    "scopes": ["access:services!service=dask-gateway"]}  # fmt: skip
+    assert role == {
+        "name": "dask-gateway-users",
+        "groups": ["analyst", "admin"],
+        "scopes": ["access:services!service=dask-gateway"],
+    }
     assert "access:services!service=dask-gateway" in c.Spawner.server_token_scopes
     environment = c.Spawner.environment
     assert environment["DASK_GATEWAY__ADDRESS"] == "http://127.0.0.1:9084/services/dask-gateway"
@@ -206,9 +237,13 @@ def _ingest(data: Path, dataset_id: str, access: str = "public", groups: tuple =
     from seoul_data.ingest import ingest
 
     dataset = Dataset(
-        id=dataset_id, title="시험 데이터", field="일반행정", access=access,
-        allowed_groups=groups, schema=(Field("gu", role="gu"), Field("count", "integer")),
-    )  # fmt: skip
+        id=dataset_id,
+        title="시험 데이터",
+        field="일반행정",
+        access=access,
+        allowed_groups=groups,
+        schema=(Field("gu", role="gu"), Field("count", "integer")),
+    )
     csv = data.parent / f"{dataset_id}.csv"
     csv.write_text(CSV, encoding="utf-8")
     return f"/srv/data/{ingest(dataset, data_dir=data, path=csv).version.path}"
@@ -222,13 +257,23 @@ def data(tmp_path_factory) -> GatewayData:
     from seoul_data.sources import ingest_bundled
 
     data = tmp_path_factory.mktemp("gateway") / "data"
-    wanted = {"living.dong_hourly_week_20190304", "living.gu_hourly_2024h1",
-              "population.dong_age5", "population.dong_resident_2021q2"}  # fmt: skip
+    wanted = {
+        "living.dong_hourly_week_20190304",
+        "living.gu_hourly_2024h1",
+        "population.dong_age5",
+        "population.dong_resident_2021q2",
+    }
     ingest_bundled(data, only=wanted)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SEOUL_DATA_DIR", str(data))
-        store = generate(data / "living" / "dong", level="dong", start=START, days=DAYS,
-                         output_areas=4000, progress=False)  # fmt: skip
+        store = generate(
+            data / "living" / "dong",
+            level="dong",
+            start=START,
+            days=DAYS,
+            output_areas=4000,
+            progress=False,
+        )
         register(store, "dong", data)
     return GatewayData(
         path=data,
@@ -312,12 +357,19 @@ def test_on_an_isolated_platform_the_gateway_listens_on_the_hubs_address(hub):
         f"gateway://{hub_ip}:{settings.gateway_proxy_port}"
     )
     # the firewall lets platform bridges reach exactly these ports of the hub's address
-    rules = subprocess.run(["iptables", "-w", "10", "-S", FIREWALL_CHAIN], check=True,
-                           capture_output=True, text=True).stdout.splitlines()  # fmt: skip
-    allowed = {rule.split("--dport ")[1].split()[0] for rule in rules
-               if f"-d {hub_ip}/32" in rule and "-j ACCEPT" in rule}  # fmt: skip
-    assert allowed == {str(settings.hub_port), str(settings.gateway_port),
-                       str(settings.gateway_proxy_port)}  # fmt: skip
+    rules = subprocess.run(
+        ["iptables", "-w", "10", "-S", FIREWALL_CHAIN], check=True, capture_output=True, text=True
+    ).stdout.splitlines()
+    allowed = {
+        rule.split("--dport ")[1].split()[0]
+        for rule in rules
+        if f"-d {hub_ip}/32" in rule and "-j ACCEPT" in rule
+    }
+    assert allowed == {
+        str(settings.hub_port),
+        str(settings.gateway_port),
+        str(settings.gateway_proxy_port),
+    }
 
 
 @pytest.mark.docker
@@ -448,8 +500,13 @@ def test_a_function_on_her_cluster_sees_her_data_view_and_reaches_nothing_else(
 ):
     settings, hub_ip = hub.settings, hub_address(hub.settings)
     state = settings.state_dir
-    reads = [data.public, data.analysts_only, data.finance_only, str(state / "accounts.sqlite"),
-             str(state / "proxy_token")]  # fmt: skip
+    reads = [
+        data.public,
+        data.analysts_only,
+        data.finance_only,
+        str(state / "accounts.sqlite"),
+        str(state / "proxy_token"),
+    ]
     server_ip = {name: _ip(hub.container(name)) for name in ("alice", "bob")}
     targets = [
         (hub_ip, settings.hub_port),  # allowed: the hub API
@@ -477,8 +534,11 @@ def test_a_function_on_her_cluster_sees_her_data_view_and_reaches_nothing_else(
         assert probed["sockets"] == [], (role, probed)
         assert probed["uid"] == 1000 and int(probed["capabilities"], 16) == 0, (role, probed)
         connects = probed["connects"]
-        for allowed in ((hub_ip, settings.hub_port), (hub_ip, settings.gateway_port),
-                        (server_ip["alice"], 8888)):  # fmt: skip
+        for allowed in (
+            (hub_ip, settings.hub_port),
+            (hub_ip, settings.gateway_port),
+            (server_ip["alice"], 8888),
+        ):
             assert connects.pop(f"{allowed[0]}:{allowed[1]}") == "open", (role, connects)
         assert not [t for t, result in connects.items() if result == "open"], (role, connects)
 
@@ -569,8 +629,9 @@ def test_the_example_notebook_runs_with_the_servers_environment(hub, data, tmp_p
         patch.setenv("JUPYTERHUB_API_TOKEN", token(hub, "alice"))
         patch.setenv("SEOUL_DATA_DIR", str(data.path))
         patch.setenv("SEOUL_USAGE_LOG", str(tmp_path / "usage.jsonl"))
-        client = NotebookClient(notebook, timeout=120, kernel_name="python3",
-                                resources={"metadata": {"path": tmp_path}})  # fmt: skip
+        client = NotebookClient(
+            notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": tmp_path}}
+        )
         with client.setup_kernel():
             for index, cell in enumerate(notebook.cells):
                 client.execute_cell(cell, index)

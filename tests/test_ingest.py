@@ -314,11 +314,26 @@ def test_cli_collects_from_the_seoul_api_into_a_new_version(data_dir, tmp_path):
     )
     with FakeOpenApis() as fake:
         result = subprocess.run(
-            [sys.executable, "-m", "seoul_data.cli", "--data-dir", str(data_dir), "ingest",
-             "--spec", str(spec), "--seoul-api", "SPOP_LOCAL_RESD_DONG", "--dataset", "test.spop",
-             "--base-url", fake.url],
-            capture_output=True, text=True, env={**os.environ, "SEOUL_API_KEY": SEOUL_KEY},
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "seoul_data.cli",
+                "--data-dir",
+                str(data_dir),
+                "ingest",
+                "--spec",
+                str(spec),
+                "--seoul-api",
+                "SPOP_LOCAL_RESD_DONG",
+                "--dataset",
+                "test.spop",
+                "--base-url",
+                fake.url,
+            ],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "SEOUL_API_KEY": SEOUL_KEY},
+        )
     assert result.returncode == 0, result.stderr
     assert "test.spop: 2,352 rows, version 1 (new version)" in result.stdout
     frame = sd.load("test.spop", where="TMZON_PD_SE = 8")
@@ -335,8 +350,12 @@ def test_parquet_and_json_sources(data_dir, tmp_path):
     (tmp_path / "counts.json").write_text(
         '{"rows": [{"gu": "용산구", "count": "7"}]}', encoding="utf-8"
     )
-    ingest(COUNTS, data_dir=data_dir, path=tmp_path / "counts.json",
-           read_options={"record_path": "rows"})  # fmt: skip
+    ingest(
+        COUNTS,
+        data_dir=data_dir,
+        path=tmp_path / "counts.json",
+        read_options={"record_path": "rows"},
+    )
     assert sd.load("test.counts").to_dict("records") == [{"gu": "용산구", "count": 7}]
 
 
@@ -371,8 +390,10 @@ def test_a_catalog_of_the_first_release_is_upgraded_in_place(tmp_path):
         "CREATE INDEX datasets_field ON datasets (field);"
     )
     doc = json.dumps(COUNTS.to_dict(), ensure_ascii=False)
-    old.execute("INSERT INTO datasets VALUES (?, ?, ?, '', '', 'public', '', 1, '시험', ?)",
-                (COUNTS.id, COUNTS.field, COUNTS.title, doc))  # fmt: skip
+    old.execute(
+        "INSERT INTO datasets VALUES (?, ?, ?, '', '', 'public', '', 1, '시험', ?)",
+        (COUNTS.id, COUNTS.field, COUNTS.title, doc),
+    )
     old.commit()
     old.close()
     store = Catalog(tmp_path)

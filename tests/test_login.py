@@ -8,8 +8,13 @@ def test_password_login_and_refusal(running_hub):
     assert good.login_status == 302
     # staff land on the Korean home page, not in an automatic spawn
     assert good.get(f"{running_hub.url}/hub/").url == f"{running_hub.url}/hub/home"
-    assert good.get(f"{running_hub.url}/hub/api/user", headers={
-        "X-XSRFToken": good.cookies.get("_xsrf", "")}).json()["name"] == "alice"  # fmt: skip
+    assert (
+        good.get(
+            f"{running_hub.url}/hub/api/user",
+            headers={"X-XSRFToken": good.cookies.get("_xsrf", "")},
+        ).json()["name"]
+        == "alice"
+    )
 
     wrong = running_hub.login("alice", "not-her-password")
     assert wrong.login_status == 403

@@ -78,8 +78,9 @@ def svg_probe(hub_origin: str) -> str:
 
 
 def read_out(page) -> str:
-    page.wait_for_function("document.getElementById('out').textContent !== 'waiting'",
-                           timeout=30_000)  # fmt: skip
+    page.wait_for_function(
+        "document.getElementById('out').textContent !== 'waiting'", timeout=30_000
+    )
     return page.evaluate("document.getElementById('out').textContent")
 
 
@@ -109,8 +110,11 @@ def save_in_home(page, name: str, content: str) -> None:
 def policies(response) -> list[str]:
     """Every Content-Security-Policy of a page's or an APIRequestContext's response."""
     headers = response.headers_array
-    return [h["value"] for h in (headers() if callable(headers) else headers)
-            if h["name"].lower() == "content-security-policy"]  # fmt: skip
+    return [
+        h["value"]
+        for h in (headers() if callable(headers) else headers)
+        if h["name"].lower() == "content-security-policy"
+    ]
 
 
 def assert_sandboxed(response) -> None:
@@ -125,8 +129,12 @@ def wait_routed(hub, url: str, timeout: float = 120) -> None:
     parsed = urlparse(url)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        response = requests.get(f"{hub.url}{parsed.path}", headers={"Host": parsed.netloc},
-                                allow_redirects=False, timeout=10)  # fmt: skip
+        response = requests.get(
+            f"{hub.url}{parsed.path}",
+            headers={"Host": parsed.netloc},
+            allow_redirects=False,
+            timeout=10,
+        )
         if "/hub/services/" not in response.headers.get("Location", ""):
             return
         time.sleep(0.3)
@@ -153,8 +161,9 @@ def test_with_subdomains_a_users_page_has_an_origin_of_its_own(make_hub, docker_
     # the probe works where it should: a hub page reads the hub's API and cookies
     own = page.evaluate(PROBE, hub_origin)
     assert own["page"] == 200 and own["api"] == "alice" and "_xsrf=" in own["frame"], own
-    hub_xsrf = next(c["value"] for c in context.cookies(f"{hub_origin}/hub/home")
-                    if c["name"] == "_xsrf")  # fmt: skip
+    hub_xsrf = next(
+        c["value"] for c in context.cookies(f"{hub_origin}/hub/home") if c["name"] == "_xsrf"
+    )
 
     # her server, and JupyterLab in it, are at her own host
     open_lab(page, hub_origin)

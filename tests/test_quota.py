@@ -20,24 +20,33 @@ pytestmark = pytest.mark.docker
 GIB = 2**30
 POLICY = {
     "profiles": [
-        {"slug": "basic", "name": "기본", "description": "가벼운 분석", "cpu": 0.5, "mem": "1G",
-         "idle_timeout": 3600},
+        {
+            "slug": "basic",
+            "name": "기본",
+            "description": "가벼운 분석",
+            "cpu": 0.5,
+            "mem": "1G",
+            "idle_timeout": 3600,
+        },
         {"slug": "analysis", "name": "분석", "description": "큰 분석", "cpu": 1, "mem": "1536M"},
-        {"slug": "gpu", "name": "GPU", "description": "딥러닝", "cpu": 1, "mem": "512M",
-         "gpus": 1},
+        {"slug": "gpu", "name": "GPU", "description": "딥러닝", "cpu": 1, "mem": "512M", "gpus": 1},
     ],
-    "grants": {"staff": ["basic"], "analyst": ["basic", "analysis", "gpu"],
-               "admin": ["basic", "analysis", "gpu"]},
+    "grants": {
+        "staff": ["basic"],
+        "analyst": ["basic", "analysis", "gpu"],
+        "admin": ["basic", "analysis", "gpu"],
+    },
     "users": {},
     "host": {"cpus": 2, "mem": "3G", "gpus": ["0"]},
-}  # fmt: skip
+}
 
 
 @pytest.fixture(scope="module")
 def hub(request, tmp_path_factory, docker_engine):
     users = {"alice": "analyst", "dave": "analyst", "carol": "staff", "boss": "admin"}
-    with started_hub(request, tmp_path_factory.mktemp("quota"), users,
-                     quota_check_seconds=2) as hub:  # fmt: skip
+    with started_hub(
+        request, tmp_path_factory.mktemp("quota"), users, quota_check_seconds=2
+    ) as hub:
         yield hub
 
 
@@ -48,9 +57,12 @@ def tokens(hub):
 
 def service(hub: RunningHub, token: str, method: str, path: str, **kwargs) -> requests.Response:
     return requests.request(
-        method, f"{hub.url}/services/quota/{path}",
-        headers={"Authorization": f"token {token}"}, timeout=30, **kwargs,
-    )  # fmt: skip
+        method,
+        f"{hub.url}/services/quota/{path}",
+        headers={"Authorization": f"token {token}"},
+        timeout=30,
+        **kwargs,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -152,21 +164,31 @@ def test_limits_are_enforced_and_the_admin_change_applies_at_next_spawn(hub, tok
         assert config["CpuQuota"] == 50_000 and config["CpuPeriod"] == 100_000
 
         # over the memory limit: the process is killed, the server lives on
-        out = run_code(hub, token, "alice", (
-            "import subprocess, sys\n"
-            "r = subprocess.run([sys.executable, '-c', 'x = bytearray(1024 ** 3)'])\n"
-            "print(r.returncode)"
-        ))  # fmt: skip
+        out = run_code(
+            hub,
+            token,
+            "alice",
+            (
+                "import subprocess, sys\n"
+                "r = subprocess.run([sys.executable, '-c', 'x = bytearray(1024 ** 3)'])\n"
+                "print(r.returncode)"
+            ),
+        )
         assert out.strip() == "-9", out
         assert run_code(hub, token, "alice", "print(6 * 7)").strip() == "42"
 
         # a CPU-bound loop gets half a CPU, not the whole machine
-        out = run_code(hub, token, "alice", (
-            "import time\n"
-            "wall, cpu = time.monotonic(), time.process_time()\n"
-            "while time.monotonic() - wall < 3: pass\n"
-            "print(round((time.process_time() - cpu) / (time.monotonic() - wall), 2))"
-        ))  # fmt: skip
+        out = run_code(
+            hub,
+            token,
+            "alice",
+            (
+                "import time\n"
+                "wall, cpu = time.monotonic(), time.process_time()\n"
+                "while time.monotonic() - wall < 3: pass\n"
+                "print(round((time.process_time() - cpu) / (time.monotonic() - wall), 2))"
+            ),
+        )
         assert float(out) <= 0.6, out
 
         audit = service(hub, tokens["boss"], "GET", "api/audit").json()["entries"]
@@ -192,11 +214,18 @@ def test_admission_and_gpu_refusals(hub, tokens, policy):
     client = docker.DockerClient(base_url=hub.settings.docker_host)
     # a server from before a hub restart holds GPU 0 and 1.5G: the spawner adopts it
     ghost = client.containers.run(
-        hub.settings.image, ["sleep", "300"], detach=True, network_mode="host",
-        name=f"{hub.settings.container_prefix}-ghost", mem_limit="1536m",
-        labels={"org.seoul-data-hub.user": "ghost", "org.seoul-data-hub.profile": "gpu",
-                "org.seoul-data-hub.gpus": "0"},
-    )  # fmt: skip
+        hub.settings.image,
+        ["sleep", "300"],
+        detach=True,
+        network_mode="host",
+        name=f"{hub.settings.container_prefix}-ghost",
+        mem_limit="1536m",
+        labels={
+            "org.seoul-data-hub.user": "ghost",
+            "org.seoul-data-hub.profile": "gpu",
+            "org.seoul-data-hub.gpus": "0",
+        },
+    )
     try:
         refused = spawn(hub, tokens["alice"], "alice", profile="gpu")
         assert refused.status_code == 503
@@ -234,8 +263,12 @@ def failure_message(hub, token, name, **options) -> str:
     if response.status_code != 202:
         assert response.status_code >= 400, response.text
         return response.json()["message"]
-    events = requests.get(f"{hub.url}/hub/api/users/{name}/server/progress", stream=True,
-                          headers={"Authorization": f"token {token}"}, timeout=60)  # fmt: skip
+    events = requests.get(
+        f"{hub.url}/hub/api/users/{name}/server/progress",
+        stream=True,
+        headers={"Authorization": f"token {token}"},
+        timeout=60,
+    )
     for line in events.iter_lines(decode_unicode=True):
         if line.startswith("data:"):
             event = json.loads(line[5:])
@@ -247,8 +280,12 @@ def failure_message(hub, token, name, **options) -> str:
 def test_a_locked_quota_store_refuses_clearly_then_recovers(hub, tokens, policy):
     """Another process holds the quota store's write lock: a spawn waits a few seconds,
     then fails with a Korean message, and nothing is left behind; then spawns work."""
-    locker = subprocess.Popen([sys.executable, "-c", LOCKER, str(hub.settings.quota_db)],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)  # fmt: skip
+    locker = subprocess.Popen(
+        [sys.executable, "-c", LOCKER, str(hub.settings.quota_db)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert locker.stdout.readline().strip() == "locked"
         started = time.monotonic()
@@ -284,8 +321,7 @@ def test_servers_past_their_maximum_run_time_are_stopped(hub, tokens, policy):
             time.sleep(0.5)
         # … and the stop is audited once the hub took it (only a ready server is stopped)
         audit = service(hub, tokens["boss"], "GET", "api/audit").json()["entries"]
-        assert any(e["action"] == "server.stopped.max_age" and e["target"] == "dave"
-                   for e in audit)  # fmt: skip
+        assert any(e["action"] == "server.stopped.max_age" and e["target"] == "dave" for e in audit)
         assert "Interrupting spawner dave" not in hub.hub_log()
     finally:
         service(hub, tokens["boss"], "PUT", "api/policy", json=POLICY)

@@ -17,16 +17,33 @@ GIB = 2**30
 POLICY = {
     "profiles": [
         {"slug": "basic", "name": "기본", "description": "", "cpu": 1, "mem": "2G"},
-        {"slug": "analysis", "name": "분석", "description": "", "cpu": 4, "mem": "16G",
-         "idle_timeout": 7200},
-        {"slug": "gpu", "name": "GPU", "description": "", "cpu": 8, "mem": "64G", "gpus": 1,
-         "max_age": 28800},
+        {
+            "slug": "analysis",
+            "name": "분석",
+            "description": "",
+            "cpu": 4,
+            "mem": "16G",
+            "idle_timeout": 7200,
+        },
+        {
+            "slug": "gpu",
+            "name": "GPU",
+            "description": "",
+            "cpu": 8,
+            "mem": "64G",
+            "gpus": 1,
+            "max_age": 28800,
+        },
     ],
-    "grants": {"staff": ["basic"], "analyst": ["basic", "analysis", "gpu"],
-               "admin": ["basic", "analysis", "gpu"], "*": ["basic"]},
+    "grants": {
+        "staff": ["basic"],
+        "analyst": ["basic", "analysis", "gpu"],
+        "admin": ["basic", "analysis", "gpu"],
+        "*": ["basic"],
+    },
     "users": {"kim": ["analysis"]},
     "host": {"cpus": 16, "mem": "128G", "gpus": ["0", "1"]},
-}  # fmt: skip
+}
 
 
 def test_profiles_per_group_user_and_no_group():
@@ -109,8 +126,9 @@ def test_gpu_allocator_never_double_books(tmp_path):
 
     def spawn(user):
         try:
-            session = store.open_session(user, {"analyst"}, gpu, host_mem=10**15,
-                                         gpu_inventory=("0", "1"))  # fmt: skip
+            session = store.open_session(
+                user, {"analyst"}, gpu, host_mem=10**15, gpu_inventory=("0", "1")
+            )
             granted.append(session.gpus)
         except QuotaRefused as e:
             refused.append(e)
@@ -152,8 +170,9 @@ def test_reconcile_adopts_running_containers_and_closes_gone_ones(tmp_path):
     # a spawn under way has no container yet: its booking stays
     assert set(open_sessions) == {"ghost", "starting"} and open_sessions["ghost"].gpus == ("1",)
     gpu = parse_policy(POLICY).profiles["gpu"]
-    assert store.open_session("new", {"analyst"}, gpu, host_mem=10**15,
-                              gpu_inventory=("0", "1")).gpus == ("0",)  # fmt: skip
+    assert store.open_session(
+        "new", {"analyst"}, gpu, host_mem=10**15, gpu_inventory=("0", "1")
+    ).gpus == ("0",)
 
 
 def test_usage_hours_per_user_and_group_within_the_month(tmp_path):
@@ -164,8 +183,16 @@ def test_usage_hours_per_user_and_group_within_the_month(tmp_path):
     with store.transaction() as db:  # the session ran 2 h, from 1 h before the month began
         db.execute("UPDATE sessions SET started = ?, stopped = ?", (start - 3600, start + 3600))
     rows = usage(store.sessions(since=start, until=end), start, end)
-    assert rows == [{"name": "a", "sessions": 1, "hours": 1.0, "cpu_hours": 4.0,
-                     "mem_gib_hours": 16.0, "gpu_hours": 0.0}]  # fmt: skip
+    assert rows == [
+        {
+            "name": "a",
+            "sessions": 1,
+            "hours": 1.0,
+            "cpu_hours": 4.0,
+            "mem_gib_hours": 16.0,
+            "gpu_hours": 0.0,
+        }
+    ]
     groups = usage(store.sessions(since=start, until=end), start, end, by="group")
     assert [r["name"] for r in groups] == ["analyst", "staff"]
     assert to_csv(rows, "사용자").splitlines()[0] == (
@@ -184,8 +211,12 @@ def test_cli_shows_sets_and_refuses_policies(tmp_path):
     env = {**os.environ, "SDH_STATE_DIR": str(tmp_path / "state")}
 
     def run(*args):
-        return subprocess.run([sys.executable, "-m", "hub.cli", "quota", *args],
-                              capture_output=True, text=True, env=env)  # fmt: skip
+        return subprocess.run(
+            [sys.executable, "-m", "hub.cli", "quota", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+        )
 
     shown = run("show")
     assert shown.returncode == 0 and json.loads(shown.stdout)["profiles"][0]["slug"] == "basic"

@@ -65,13 +65,18 @@ class JupyterServer:
             **(environment or {}),
         )
         command = [
-            sys.executable, "-m", "jupyter_server",
-            f"--ServerApp.port={self.port}", "--ServerApp.port_retries=0",
-            "--ServerApp.ip=127.0.0.1", "--ServerApp.open_browser=False",
+            sys.executable,
+            "-m",
+            "jupyter_server",
+            f"--ServerApp.port={self.port}",
+            "--ServerApp.port_retries=0",
+            "--ServerApp.ip=127.0.0.1",
+            "--ServerApp.open_browser=False",
             f"--IdentityProvider.token={self.token}",
             f"--ServerApp.jpserver_extensions={EXTENSION}=True",
-            f"--ServerApp.root_dir={tmp}", "--allow-root",
-        ]  # fmt: skip
+            f"--ServerApp.root_dir={tmp}",
+            "--allow-root",
+        ]
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
                 command, cwd=tmp, env=env, stdout=log, stderr=subprocess.STDOUT
@@ -287,10 +292,13 @@ def test_a_users_own_server_reads_as_its_owner(tmp_path):
     csv = tmp_path / "staff_only.csv"
     csv.write_text("gu,count\n종로구,1\n", encoding="utf-8")
     staff_only = Dataset(
-        id="test.staff_only", title="직원 전용 시험 데이터", field="일반행정",
-        access="restricted", allowed_groups=("staff",),
+        id="test.staff_only",
+        title="직원 전용 시험 데이터",
+        field="일반행정",
+        access="restricted",
+        allowed_groups=("staff",),
         schema=(Field("gu", role="gu"), Field("count", "integer")),
-    )  # fmt: skip
+    )
     ingest(staff_only, data_dir=data_dir, path=csv)
     for groups, status in [("staff", 200), ("analyst", 403)]:
         tmp = tmp_path / groups
@@ -315,9 +323,14 @@ def test_unknown_dataset_names_close_ids(server):
 
 @pytest.mark.parametrize(
     ("endpoint", "method"),
-    [("search", "GET"), ("ask", "GET"), ("context", "GET"), ("context", "DELETE"),
-     ("preview", "GET")],
-)  # fmt: skip
+    [
+        ("search", "GET"),
+        ("ask", "GET"),
+        ("context", "GET"),
+        ("context", "DELETE"),
+        ("preview", "GET"),
+    ],
+)
 @pytest.mark.parametrize("token", [None, "wrong-token"])
 def test_requests_without_the_token_are_forbidden(server, endpoint, method, token):
     params = {"q": "인구", "session": "s1", "id": "boundaries.gu_juso2015"}

@@ -17,8 +17,9 @@ class FakeChat(BaseHTTPRequestHandler):
 
     def do_POST(self):  # noqa: N802 (http.server's naming)
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        FakeChat.requests.append({"path": self.path, "body": body,
-                                  "auth": self.headers.get("Authorization")})  # fmt: skip
+        FakeChat.requests.append(
+            {"path": self.path, "body": body, "auth": self.headers.get("Authorization")}
+        )
         if FakeChat.answer is None:
             self.send_response(500)
             self.end_headers()

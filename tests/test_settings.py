@@ -47,8 +47,12 @@ def test_bad_values_name_the_variable(variable, value):
 
 def _configured(tmp_path: Path, **env) -> Config:
     c = Config()
-    environ = {"SDH_STATE_DIR": str(tmp_path / "state"), "SDH_DATA_DIR": str(tmp_path / "data"),
-               "SDH_HOMES_DIR": str(tmp_path / "var" / "homes"), "SDH_NETWORK": "host"}  # fmt: skip
+    environ = {
+        "SDH_STATE_DIR": str(tmp_path / "state"),
+        "SDH_DATA_DIR": str(tmp_path / "data"),
+        "SDH_HOMES_DIR": str(tmp_path / "var" / "homes"),
+        "SDH_NETWORK": "host",
+    }
     configure(c, HubSettings.from_env({**environ, **env}))
     return c
 
@@ -86,8 +90,12 @@ def test_isolated_network_puts_the_hub_on_its_own_bridge(tmp_path, docker_engine
 
     prefix = f"sdhcfg{os.getpid()}"
     try:
-        c = _configured(tmp_path, SDH_NETWORK="isolated", SDH_CONTAINER_PREFIX=prefix,
-                        SDH_DOCKER_HOST=docker_engine)  # fmt: skip
+        c = _configured(
+            tmp_path,
+            SDH_NETWORK="isolated",
+            SDH_CONTAINER_PREFIX=prefix,
+            SDH_DOCKER_HOST=docker_engine,
+        )
         hub_ip = ipaddress.ip_address(c.JupyterHub.hub_ip)
         assert hub_ip in ipaddress.ip_network("10.213.0.0/16")
         assert c.JupyterHub.hub_connect_ip == str(hub_ip)
@@ -100,8 +108,12 @@ def test_isolated_network_puts_the_hub_on_its_own_bridge(tmp_path, docker_engine
         assert gateway["environment"]["SDH_NETWORK"] == "isolated"
         assert c.Spawner.environment["DASK_GATEWAY__PROXY_ADDRESS"] == f"gateway://{hub_ip}:8085"
         # the same network again on the next start (the hub's address does not move)
-        again = _configured(tmp_path, SDH_NETWORK="isolated", SDH_CONTAINER_PREFIX=prefix,
-                            SDH_DOCKER_HOST=docker_engine)  # fmt: skip
+        again = _configured(
+            tmp_path,
+            SDH_NETWORK="isolated",
+            SDH_CONTAINER_PREFIX=prefix,
+            SDH_DOCKER_HOST=docker_engine,
+        )
         assert again.JupyterHub.hub_ip == str(hub_ip)
     finally:
         remove_networks(docker.APIClient(base_url=docker_engine), prefix)
@@ -127,11 +139,17 @@ def test_deny_by_default_and_external_proxy(tmp_path):
         "scopes": ["access:services!service=quota"],
     }
     assert {s["name"] for s in c.JupyterHub.services} == {
-        "quota", "dashboards", "dask-gateway", "idle-culler"
-    }  # fmt: skip
+        "quota",
+        "dashboards",
+        "dask-gateway",
+        "idle-culler",
+    }
     viewers = next(r for r in c.JupyterHub.load_roles if r["name"] == "dashboard-viewers")
-    assert viewers == {"name": "dashboard-viewers", "groups": ["staff", "analyst", "admin"],
-                       "scopes": ["access:services!service=dashboards"]}  # fmt: skip
+    assert viewers == {
+        "name": "dashboard-viewers",
+        "groups": ["staff", "analyst", "admin"],
+        "scopes": ["access:services!service=dashboards"],
+    }
     assert c.JupyterHub.db_url == "postgresql://hub@db/hub"
     assert c.JupyterHub.proxy_class == "hub.detached_proxy.DetachedProxy"
     token_file = tmp_path / "state" / "proxy_token"

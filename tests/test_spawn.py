@@ -25,9 +25,13 @@ def shared_data(running_hub):
     csv.write_text("gu,count\n종로구,1\n중구,2\n", encoding="utf-8")
     for dataset_id, groups in [("test.analyst_only", ("analyst",)), ("test.admin_only", ())]:
         dataset = Dataset(
-            id=dataset_id, title="제한 시험 데이터", field="일반행정", access="restricted",
-            allowed_groups=groups, schema=(Field("gu", role="gu"), Field("count", "integer")),
-        )  # fmt: skip
+            id=dataset_id,
+            title="제한 시험 데이터",
+            field="일반행정",
+            access="restricted",
+            allowed_groups=groups,
+            schema=(Field("gu", role="gu"), Field("count", "integer")),
+        )
         ingest(dataset, data_dir=data_dir, path=csv)
     return data_dir
 
@@ -67,10 +71,12 @@ def servers(running_hub, sessions):
 def test_code_runs_in_own_container_with_limits_and_mounts(running_hub, servers):
     for name in ("alice", "bob"):
         out = run_code(
-            running_hub, servers[name][1], name,
+            running_hub,
+            servers[name][1],
+            name,
             "import os, getpass, seoul_data, pandas, duckdb\n"
             "print(getpass.getuser(), os.getuid(), os.environ['JUPYTERHUB_USER'], os.getcwd())",
-        )  # fmt: skip
+        )
         assert out.split() == ["jovyan", "1000", name, "/home/jovyan"], out
 
         attrs = running_hub.container(name).attrs
@@ -102,11 +108,13 @@ def test_training_in_a_server_follows_its_cpu_quota(running_hub, servers):
     from images.build import cpu_torch_wheel
 
     out = run_code(
-        running_hub, servers["alice"][1], "alice",
+        running_hub,
+        servers["alice"][1],
+        "alice",
         "import os, importlib.util\n"
         "from seoul_data.ai import resources\n"
         "print(resources().cpus, os.cpu_count(), importlib.util.find_spec('torch') is not None)",
-    )  # fmt: skip
+    )
     cpus, host, has_torch = out.split()
     assert (cpus, has_torch) == ("1", str(cpu_torch_wheel() is not None)), out
     assert int(host) >= 2
@@ -114,11 +122,13 @@ def test_training_in_a_server_follows_its_cpu_quota(running_hub, servers):
 
 def test_data_mount_is_readable_not_writable(running_hub, servers):
     out = run_code(
-        running_hub, servers["alice"][1], "alice",
+        running_hub,
+        servers["alice"][1],
+        "alice",
         "print(open('/srv/data/README.txt', encoding='utf-8').read().strip())\n"
         "try:\n    open('/srv/data/new.txt', 'w')\n"
         "except OSError as e:\n    print('refused', e.errno)",
-    )  # fmt: skip
+    )
     assert "서울 데이터 허브 테스트 데이터" in out
     assert "refused 30" in out  # EROFS: read-only file system
     assert not (running_hub.settings.data_dir / "new.txt").exists()
@@ -126,7 +136,9 @@ def test_data_mount_is_readable_not_writable(running_hub, servers):
 
 def test_library_reads_the_mount_and_restricted_data_is_not_there(running_hub, servers):
     out = run_code(
-        running_hub, servers["alice"][1], "alice",
+        running_hub,
+        servers["alice"][1],
+        "alice",
         "import os, seoul_data as sd\n"
         "print(os.environ['SEOUL_DATA_GROUPS'])\n"
         "print(sd.load('population.gu_resident_total', gu='강남', years=2020).population.iloc[0])\n"
@@ -135,7 +147,7 @@ def test_library_reads_the_mount_and_restricted_data_is_not_there(running_hub, s
         "except PermissionError as e:\n    print('closed', e.errno)\n"
         "try:\n    sd.load('test.admin_only')\nexcept (PermissionError, OSError) as e:\n"
         "    print('refused', type(e).__name__)",
-    )  # fmt: skip
+    )
     assert out.split("\n")[:5] == [
         "analyst",
         "539231",

@@ -37,21 +37,34 @@ from hub.spawner import SeoulDockerSpawner
 
 POLICY = {
     "profiles": [
-        {"slug": "basic", "name": "기본", "description": "", "cpu": 0.5, "mem": "1G",
-         "idle_timeout": 600, "max_age": 60},
+        {
+            "slug": "basic",
+            "name": "기본",
+            "description": "",
+            "cpu": 0.5,
+            "mem": "1G",
+            "idle_timeout": 600,
+            "max_age": 60,
+        },
         {"slug": "gpu", "name": "GPU", "description": "", "cpu": 1, "mem": "2G", "gpus": 1},
     ],
     "grants": {"analyst": ["basic", "gpu"], "staff": ["basic"]},
     "users": {},
     "host": {"cpus": 2, "mem": "4G", "gpus": ["0", "1"]},
-}  # fmt: skip
+}
 
 
 def make_spawner(tmp_path, name="kim", groups=("analyst",), **config) -> SeoulDockerSpawner:
     user = SimpleNamespace(
-        name=name, escaped_name=name, admin=False, url=f"/user/{name}/", id=1,
-        groups=[SimpleNamespace(name=g) for g in groups], settings={}, server=None,
-    )  # fmt: skip
+        name=name,
+        escaped_name=name,
+        admin=False,
+        url=f"/user/{name}/",
+        id=1,
+        groups=[SimpleNamespace(name=g) for g in groups],
+        settings={},
+        server=None,
+    )
     config.setdefault("network_mode", "host")
     config.setdefault("quota_db", str(tmp_path / "quota.sqlite"))
     config.setdefault("default_policy", POLICY)
@@ -91,9 +104,13 @@ def test_operator_extras_are_kept_but_never_weaken_the_hardening():
     facts = ContainerFacts(
         user="lee",
         create_extra={"labels": {"team": "gis"}, "working_dir": "/home/jovyan"},
-        host_extra={"cap_add": ["NET_ADMIN"], "security_opt": ["apparmor=docker-default"],
-                    "read_only": False, "pids_limit": 0},
-    )  # fmt: skip
+        host_extra={
+            "cap_add": ["NET_ADMIN"],
+            "security_opt": ["apparmor=docker-default"],
+            "read_only": False,
+            "pids_limit": 0,
+        },
+    )
     before = repr(facts)
     create, host = container_options(facts)
     assert create["labels"] == {"team": "gis", USER_LABEL: "lee"}

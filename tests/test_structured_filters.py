@@ -95,8 +95,11 @@ def test_a_locked_session_reads_only_the_files_it_was_opened_for(data_dir, tmp_p
     ]:
         with pytest.raises(duckdb.PermissionException):
             locked.execute(statement)
-    for statement in ["SET enable_external_access = true", "SET lock_configuration = false",
-                      f"SET allowed_paths = ['{SECRET_FILE}']"]:  # fmt: skip
+    for statement in [
+        "SET enable_external_access = true",
+        "SET lock_configuration = false",
+        f"SET allowed_paths = ['{SECRET_FILE}']",
+    ]:
         with pytest.raises(duckdb.InvalidInputException, match="configuration"):
             locked.execute(statement)
     with pytest.raises(duckdb.PermissionException):

@@ -18,9 +18,13 @@ def data_dir(tmp_path_factory):
     directory = tmp_path_factory.mktemp("svg-data")
     ingest_bundled(
         directory,
-        only={"facilities.public_toilets", "boundaries.dong_admdongkor2021",
-              "population.dong_births_cbr", "transport.bike_sharing_demand_uci"},
-    )  # fmt: skip
+        only={
+            "facilities.public_toilets",
+            "boundaries.dong_admdongkor2021",
+            "population.dong_births_cbr",
+            "transport.bike_sharing_demand_uci",
+        },
+    )
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SEOUL_DATA_DIR", str(directory))
         patch.setenv("SEOUL_USAGE_LOG", str(directory / "usage.jsonl"))
@@ -56,10 +60,13 @@ def test_shapes_and_places_named_by_rows(data_dir):
 
 def test_series_chart_labels_the_range_and_refuses_one_point():
     chart = svg.series_chart(
-        [{"period": "2019", "value": 9_729_107}, {"period": "2020", "value": 9_668_465},
-         {"period": "2021", "value": 9_509_458}],
+        [
+            {"period": "2019", "value": 9_729_107},
+            {"period": "2020", "value": 9_668_465},
+            {"period": "2021", "value": 9_509_458},
+        ],
         unit="명",
-    )  # fmt: skip
+    )
     root = ET.fromstring(chart)
     texts = [t.text for t in root.iter(f"{SVG}text")]
     assert texts[:2] == ["2019", "2021"] and "9,729,107명" in texts[2]

@@ -119,8 +119,11 @@ class CappedVoilaHandler(TornadoVoilaHandler):
     async def get(self, path=None):
         in_use = self.kernels_in_use()
         if not self.admission.enter(in_use):
-            self.log.warning("dashboards busy: %d kernels in use, %d pages rendering", in_use,
-                             self.admission.rendering)  # fmt: skip
+            self.log.warning(
+                "dashboards busy: %d kernels in use, %d pages rendering",
+                in_use,
+                self.admission.rendering,
+            )
             self.set_status(503)
             self.set_header("Retry-After", "30")
             home = os.environ.get("JUPYTERHUB_BASE_URL", "/") + "hub/home"

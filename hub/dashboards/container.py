@@ -64,14 +64,23 @@ def create(client: docker.APIClient, settings: HubSettings, address: str, env: d
         data_gids=tuple(gids_for(settings.data_dir, {KERNEL_DATA_GROUPS})),
         pids=4096,
         open_files=8192,
-        host_extra={"init": True, "mem_limit": settings.dashboards_mem_limit,
-                    "tmpfs": {"/home/jovyan": "rw,nosuid,nodev,size=512m,uid=1000,gid=100"},
-                    "binds": {str(settings.data_dir): {"bind": DATA_MOUNT, "mode": "ro"},
-                              str(DASHBOARDS): {"bind": NOTEBOOKS_MOUNT, "mode": "ro"},
-                              str(logs): {"bind": LOG_MOUNT, "mode": "rw"}}},
-        create_extra={"labels": {"org.seoul-data-hub.prefix": settings.container_prefix,
-                                 SERVICE_LABEL: "dashboards"}},
-    )  # fmt: skip
+        host_extra={
+            "init": True,
+            "mem_limit": settings.dashboards_mem_limit,
+            "tmpfs": {"/home/jovyan": "rw,nosuid,nodev,size=512m,uid=1000,gid=100"},
+            "binds": {
+                str(settings.data_dir): {"bind": DATA_MOUNT, "mode": "ro"},
+                str(DASHBOARDS): {"bind": NOTEBOOKS_MOUNT, "mode": "ro"},
+                str(logs): {"bind": LOG_MOUNT, "mode": "rw"},
+            },
+        },
+        create_extra={
+            "labels": {
+                "org.seoul-data-hub.prefix": settings.container_prefix,
+                SERVICE_LABEL: "dashboards",
+            }
+        },
+    )
     create_kwargs, host = container_options(facts)
     port = int(env["JUPYTERHUB_SERVICE_URL"].rsplit(":", 1)[1].strip("/"))
     environment = {

@@ -38,7 +38,8 @@ def dashboards(directory: Path = DASHBOARDS) -> list[Dashboard]:
         if not meta:
             continue
         found.append(
-            Dashboard(path.name, meta["title"], meta.get("description", ""),
-                      int(meta.get("order", 100)))
-        )  # fmt: skip
+            Dashboard(
+                path.name, meta["title"], meta.get("description", ""), int(meta.get("order", 100))
+            )
+        )
     return sorted(found, key=lambda d: (d.order, d.file))

@@ -175,8 +175,12 @@ class DockerBackend(DBBackendBase):
                 if msg.get(key) and urlparse(msg[key]).hostname != own
             ]
             if foreign:
-                self.log.warning("Cluster %s of %s reported foreign addresses %s",
-                                 cluster_name, cluster.username, foreign)  # fmt: skip
+                self.log.warning(
+                    "Cluster %s of %s reported foreign addresses %s",
+                    cluster_name,
+                    cluster.username,
+                    foreign,
+                )
                 raise PublicException("scheduler addresses must be its container's")
         await super().on_cluster_heartbeat(cluster_name, msg)
 
@@ -191,8 +195,16 @@ class DockerBackend(DBBackendBase):
         cluster = f"{DASK_CLUSTER_LABEL}={cluster_name}" if cluster_name else DASK_CLUSTER_LABEL
         return {"label": [f"{PREFIX_LABEL}={self.prefix}", cluster]}
 
-    def _start_container(self, cluster, role: str, name: str, command: list[str], env: dict,
-                         cores: float, memory: int) -> dict:  # fmt: skip
+    def _start_container(
+        self,
+        cluster,
+        role: str,
+        name: str,
+        command: list[str],
+        env: dict,
+        cores: float,
+        memory: int,
+    ) -> dict:
         """Create and start the container ``name`` of ``cluster`` (blocking); return its
         state: the container's id and address."""
         user = cluster.username
@@ -209,11 +221,21 @@ class DockerBackend(DBBackendBase):
             pids=self.pids_limit,
             open_files=self.open_files_limit,
             tmp_size=self.tmp_size,
-            create_extra={"labels": {PREFIX_LABEL: self.prefix,
-                                     DASK_CLUSTER_LABEL: cluster.name, DASK_ROLE_LABEL: role}},
-            host_extra={"init": True, "binds": binds, "mem_limit": memory,
-                        "memswap_limit": memory, "nano_cpus": int(cores * 1e9)},
-        )  # fmt: skip
+            create_extra={
+                "labels": {
+                    PREFIX_LABEL: self.prefix,
+                    DASK_CLUSTER_LABEL: cluster.name,
+                    DASK_ROLE_LABEL: role,
+                }
+            },
+            host_extra={
+                "init": True,
+                "binds": binds,
+                "mem_limit": memory,
+                "memswap_limit": memory,
+                "nano_cpus": int(cores * 1e9),
+            },
+        )
         create, host = container_options(facts)
         environment = {
             **env,
@@ -237,8 +259,15 @@ class DockerBackend(DBBackendBase):
             with contextlib.suppress(docker.errors.APIError):
                 self.client.remove_container(container["Id"], force=True)
             raise
-        self.log.info("Cluster %s of %s: %s container %s at %s, %d data view(s)",
-                      cluster.name, user, role, name, ip, len(gids))  # fmt: skip
+        self.log.info(
+            "Cluster %s of %s: %s container %s at %s, %d data view(s)",
+            cluster.name,
+            user,
+            role,
+            name,
+            ip,
+            len(gids),
+        )
         return {"container": container["Id"], "ip": ip}
 
     def _remove(self, filters: dict) -> int:
@@ -268,16 +297,22 @@ class DockerBackend(DBBackendBase):
     async def do_start_cluster(self, cluster):
         name = self.container_name(cluster.name, SCHEDULER)
         state = await self._blocking(
-            self._start_container, cluster, SCHEDULER, name, self.get_scheduler_command(cluster),
-            self.get_scheduler_env(cluster), cluster.config.scheduler_cores,
+            self._start_container,
+            cluster,
+            SCHEDULER,
+            name,
+            self.get_scheduler_command(cluster),
+            self.get_scheduler_env(cluster),
+            cluster.config.scheduler_cores,
             cluster.config.scheduler_memory,
-        )  # fmt: skip
+        )
         yield state
 
     async def do_stop_cluster(self, cluster):
         removed = await self._blocking(self._remove, self._filters(cluster.name))
-        self.log.info("Cluster %s of %s: %d container(s) removed", cluster.name,
-                      cluster.username, removed)  # fmt: skip
+        self.log.info(
+            "Cluster %s of %s: %d container(s) removed", cluster.name, cluster.username, removed
+        )
 
     async def do_check_clusters(self, clusters):
         ids = [(c.state or {}).get("container", "") for c in clusters]
@@ -287,10 +322,15 @@ class DockerBackend(DBBackendBase):
         cluster = worker.cluster
         name = self.container_name(cluster.name, worker.name)
         state = await self._blocking(
-            self._start_container, cluster, WORKER, name,
-            self.get_worker_command(cluster, worker.name), self.get_worker_env(cluster),
-            cluster.config.worker_cores, cluster.config.worker_memory,
-        )  # fmt: skip
+            self._start_container,
+            cluster,
+            WORKER,
+            name,
+            self.get_worker_command(cluster, worker.name),
+            self.get_worker_env(cluster),
+            cluster.config.worker_cores,
+            cluster.config.worker_memory,
+        )
         yield state
 
     async def do_stop_worker(self, worker):

@@ -73,7 +73,7 @@ class PageHandler(AdminHandler):
             summary=profile_summary,
             servers=running_servers(
                 self.store, self.settings["docker_host"], self.settings["container_prefix"]
-            ),  # fmt: skip
+            ),
             usage=usage(self.store.sessions(since=start, until=end), start, end),
             month=month,
             audit=self.store.audit_log(limit=50),
@@ -125,8 +125,7 @@ class UsageHandler(AdminHandler):
         rows = usage(self.store.sessions(since=start, until=end), start, end, by=by)
         if self.get_argument("format", "json") == "csv":
             self.set_header("Content-Type", "text/csv; charset=utf-8")
-            self.set_header("Content-Disposition",
-                            f'attachment; filename="usage-{by}-{month}.csv"')  # fmt: skip
+            self.set_header("Content-Disposition", f'attachment; filename="usage-{by}-{month}.csv"')
             self.finish(to_csv(rows, "사용자" if by == "user" else "그룹"))
             return
         self.finish({"month": month, "by": by, "rows": rows})
@@ -144,12 +143,19 @@ def running_servers(store: QuotaStore, docker_host: str, prefix: str) -> list[di
     servers = []
     for s in store.sessions(open_only=True):
         stats = live.get(s.user, {})
-        servers.append({
-            "user": s.user, "groups": list(s.groups), "profile": s.profile,
-            "cpu_limit": s.cpu, "mem_limit": s.mem, "gpus": list(s.gpus),
-            "started": s.started, "cpu_percent": stats.get("cpu_percent"),
-            "mem_used": stats.get("mem_used"),
-        })  # fmt: skip
+        servers.append(
+            {
+                "user": s.user,
+                "groups": list(s.groups),
+                "profile": s.profile,
+                "cpu_limit": s.cpu,
+                "mem_limit": s.mem,
+                "gpus": list(s.gpus),
+                "started": s.started,
+                "cpu_percent": stats.get("cpu_percent"),
+                "mem_used": stats.get("mem_used"),
+            }
+        )
     return servers
 
 
@@ -207,8 +213,9 @@ async def stop_servers_past_max_age(store: QuotaStore) -> list[str]:
         )
         if not server.get("ready"):
             continue  # still starting (or gone): a spawn is never cut short
-        response = await client.fetch(f"{url}/server", method="DELETE", headers=headers,
-                                      raise_error=False)  # fmt: skip
+        response = await client.fetch(
+            f"{url}/server", method="DELETE", headers=headers, raise_error=False
+        )
         if response.code in (202, 204):  # the audit log says what happened, nothing else
             store.audit("quota-service", "server.stopped.max_age", user)
             stopped.append(user)

@@ -11,8 +11,12 @@ from seoul_data.ai.quota import Resources
 from seoul_data.ai.training import Progress, Result, train
 
 #: The model each task starts with.
-DEFAULT_MODEL = {"regression": "random_forest", "classification": "random_forest",
-                 "forecast": "linear", "clustering": "kmeans"}  # fmt: skip
+DEFAULT_MODEL = {
+    "regression": "random_forest",
+    "classification": "random_forest",
+    "forecast": "linear",
+    "clustering": "kmeans",
+}
 
 
 def dataset_source(dataset: str, load: dict | None = None) -> dict:
@@ -22,8 +26,12 @@ def dataset_source(dataset: str, load: dict | None = None) -> dict:
     versions = describe(dataset)["versions"]
     latest = versions[-1] if versions else {}
     chosen = next((v for v in versions if v["version"] == (load or {}).get("version")), latest)
-    return {"id": dataset, "version": chosen.get("version"), "sha256": chosen.get("sha256"),
-            "load": load or {}}  # fmt: skip
+    return {
+        "id": dataset,
+        "version": chosen.get("version"),
+        "sha256": chosen.get("sha256"),
+        "load": load or {},
+    }
 
 
 def run(
@@ -55,18 +63,25 @@ def run(
         try:
             frame = load_dataset(dataset, **(load or {}))
         except (LookupError, ValueError) as e:
-            raise AIError(f"데이터셋 '{dataset}'을 불러오지 못했습니다: {e}",
-                          where="데이터") from e  # fmt: skip
+            raise AIError(f"데이터셋 '{dataset}'을 불러오지 못했습니다: {e}", where="데이터") from e
     problem = plan(frame, target, features, task, time=time, group=group, dataset=dataset)
     model = model or DEFAULT_MODEL[problem.task]
     if problem.task == "forecast":
-        result = train_forecast(problem, frame, model, progress=progress, resources=resources,
-                                **options)  # fmt: skip
+        result = train_forecast(
+            problem, frame, model, progress=progress, resources=resources, **options
+        )
     else:
         result = train(problem, frame, model, progress=progress, resources=resources, **options)
     result.extra["source"] = dataset_source(dataset, load)
-    result.extra["call"] = {"dataset": dataset, "target": problem.target,
-                            "features": problem.features or None, "task": problem.task,
-                            "model": model, "time": problem.time, "group": problem.group,
-                            "load": load or {}, "options": options}  # fmt: skip
+    result.extra["call"] = {
+        "dataset": dataset,
+        "target": problem.target,
+        "features": problem.features or None,
+        "task": problem.task,
+        "model": model,
+        "time": problem.time,
+        "group": problem.group,
+        "load": load or {},
+        "options": options,
+    }
     return result

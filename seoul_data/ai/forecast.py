@@ -54,11 +54,13 @@ def next_times(index: pd.Index, steps: int) -> pd.Index:
 
 def steps_until(index: pd.Index, until) -> int:
     later = next_times(index, 400)
-    count = int((later <= (pd.Timestamp(until) if isinstance(later, pd.DatetimeIndex)
-                           else until)).sum())  # fmt: skip
+    count = int(
+        (later <= (pd.Timestamp(until) if isinstance(later, pd.DatetimeIndex) else until)).sum()
+    )
     if count == 0:
-        raise AIError(f"예측 끝 시점 {until}이 마지막 자료 시점 {index[-1]} 뒤여야 합니다.",
-                      where="예측 기간")  # fmt: skip
+        raise AIError(
+            f"예측 끝 시점 {until}이 마지막 자료 시점 {index[-1]} 뒤여야 합니다.", where="예측 기간"
+        )
     return count
 
 
@@ -101,8 +103,11 @@ class Forecaster:
             growth = np.vstack([growth, step])
             z = np.vstack([z, z[-1] + step])
             rows.append(z[-1])
-        return pd.DataFrame(self._from_level(np.array(rows)), columns=history.columns,
-                            index=next_times(history.index, steps))  # fmt: skip
+        return pd.DataFrame(
+            self._from_level(np.array(rows)),
+            columns=history.columns,
+            index=next_times(history.index, steps),
+        )
 
 
 def fit_forecaster(history: pd.DataFrame, model: str, build: dict, lags: int = 3) -> Forecaster:
@@ -201,9 +206,15 @@ def train_forecast(
                 "linear_trend": linear_trend(history, len(test_rows)),
             }
             for name, guess in guesses.items():
-                rows.append({"split": number, "train_end": history.index[-1],
-                             "test": f"{actual.index[0]}–{actual.index[-1]}", "model": name,
-                             "mape": mape(actual.to_numpy(), np.asarray(guess))})  # fmt: skip
+                rows.append(
+                    {
+                        "split": number,
+                        "train_end": history.index[-1],
+                        "test": f"{actual.index[0]}–{actual.index[-1]}",
+                        "model": name,
+                        "mape": mape(actual.to_numpy(), np.asarray(guess)),
+                    }
+                )
             kept = _long(actual, guesses)
         progress(len(pairs), total, "전체 기간으로 최종 학습")
         final = fit_forecaster(wide, model, build, lags)
@@ -213,13 +224,30 @@ def train_forecast(
     table = pd.DataFrame(rows)
     means = table.groupby("model").mape.mean()
     result = Result(
-        problem, model, final, {"mape": float(means[model])}, {"mape": float(means["naive"])},
-        table, _importance(final), kept, options=options,
-        extra={"baselines": {b: float(means[b]) for b in BASELINES}, "history": wide,
-               "forecast": ahead, "until": until, "train_until": train_until, "lags": lags},
-    )  # fmt: skip
-    result.used = {"cpus": resources.cpus, "device": resources.device, "folds": len(pairs),
-                   "seed": seed}  # fmt: skip
+        problem,
+        model,
+        final,
+        {"mape": float(means[model])},
+        {"mape": float(means["naive"])},
+        table,
+        _importance(final),
+        kept,
+        options=options,
+        extra={
+            "baselines": {b: float(means[b]) for b in BASELINES},
+            "history": wide,
+            "forecast": ahead,
+            "until": until,
+            "train_until": train_until,
+            "lags": lags,
+        },
+    )
+    result.used = {
+        "cpus": resources.cpus,
+        "device": resources.device,
+        "folds": len(pairs),
+        "seed": seed,
+    }
     result.seconds = round(clock.perf_counter() - started, 3)
     return result
 

@@ -22,8 +22,11 @@ def has_torch() -> bool:
 
 def models_for(task: str) -> dict[str, str]:
     """Model ids and Korean names that serve ``task`` (and can run here)."""
-    return {m: name for m, (name, tasks) in MODELS.items()
-            if task in tasks and (m != "torch_mlp" or has_torch())}  # fmt: skip
+    return {
+        m: name
+        for m, (name, tasks) in MODELS.items()
+        if task in tasks and (m != "torch_mlp" or has_torch())
+    }
 
 
 def check_model(task: str, model: str) -> None:
@@ -66,8 +69,11 @@ def estimator(task: str, model: str, *, n_jobs: int = 1, seed: int = 0, **option
         options.setdefault("min_samples_leaf", 2)
         return kind(n_jobs=n_jobs, random_state=seed, **options)
     if model == "gradient_boosting":
-        kind = (ensemble.HistGradientBoostingClassifier if classify
-                else ensemble.HistGradientBoostingRegressor)  # fmt: skip
+        kind = (
+            ensemble.HistGradientBoostingClassifier
+            if classify
+            else ensemble.HistGradientBoostingRegressor
+        )
         return kind(random_state=seed, **options)
     options.setdefault("n_init", 10)
     return cluster.KMeans(random_state=seed, **options)
@@ -83,14 +89,19 @@ def pipeline(task: str, model: str, numeric: list[str], categorical: list[str], 
 
     parts = []
     if numeric:
-        parts.append(("number", make_pipeline(SimpleImputer(strategy="median"),
-                                              StandardScaler()), numeric))  # fmt: skip
+        parts.append(
+            ("number", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), numeric)
+        )
     if categorical:
-        parts.append((
-            "category",
-            make_pipeline(SimpleImputer(strategy="most_frequent"),
-                          OneHotEncoder(handle_unknown="ignore", sparse_output=False)),
-            categorical,
-        ))  # fmt: skip
+        parts.append(
+            (
+                "category",
+                make_pipeline(
+                    SimpleImputer(strategy="most_frequent"),
+                    OneHotEncoder(handle_unknown="ignore", sparse_output=False),
+                ),
+                categorical,
+            )
+        )
     prepare = ColumnTransformer(parts, verbose_feature_names_out=False)
     return Pipeline([("prepare", prepare), ("model", estimator(task, model, **kwargs))])

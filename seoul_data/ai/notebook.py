@@ -25,8 +25,10 @@ def notebook(result: Result):
         )
     v4 = nbformat.v4
     source = result.extra.get("source", {})
-    scores = ", ".join(f"{METRICS[k][0]} {v:.4g} (기준 {result.baseline.get(k, float('nan')):.4g})"
-                       for k, v in result.metrics.items())  # fmt: skip
+    scores = ", ".join(
+        f"{METRICS[k][0]} {v:.4g} (기준 {result.baseline.get(k, float('nan')):.4g})"
+        for k, v in result.metrics.items()
+    )
     options = dict(call["options"])
     train_call = "ai.train_forecast" if call["task"] == "forecast" else "ai.train"
     cells = [
@@ -54,7 +56,7 @@ def notebook(result: Result):
                 time=call["time"],
                 group=call["group"],
                 dataset=call["dataset"],
-            )  # fmt: skip
+            )
             + ")\nfor warning in problem.warnings:\n    print('주의:', warning)"
         ),
         v4.new_code_cell(
@@ -72,8 +74,11 @@ def notebook(result: Result):
     else:
         cells.append(v4.new_code_cell("result.predictions.head(10)"))
     nb = v4.new_notebook(cells=cells)
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}  # fmt: skip
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     return nb
 
 

@@ -10,8 +10,12 @@ import numpy as np
 import pandas as pd
 
 #: The tasks offered, with their Korean names.
-TASKS = {"regression": "회귀 (숫자 예측)", "classification": "분류 (범주 예측)",
-         "forecast": "시계열 예측", "clustering": "군집 (비슷한 것끼리 묶기)"}  # fmt: skip
+TASKS = {
+    "regression": "회귀 (숫자 예측)",
+    "classification": "분류 (범주 예측)",
+    "forecast": "시계열 예측",
+    "clustering": "군집 (비슷한 것끼리 묶기)",
+}
 #: Korean names of the column kinds.
 KINDS = {"number": "숫자", "category": "범주", "datetime": "날짜·시간", "text": "글자(고유값 많음)"}
 #: Fewest usable rows per task (below: refused); fewer than WARN_ROWS only warned.
@@ -94,9 +98,14 @@ def default_task(frame: pd.DataFrame, target: str | None) -> str:
     return "classification"
 
 
-def default_features(frame: pd.DataFrame, target: str | None, task: str,
-                     kinds: dict[str, str], time: str | None = None,
-                     group: str | None = None) -> list[str]:  # fmt: skip
+def default_features(
+    frame: pd.DataFrame,
+    target: str | None,
+    task: str,
+    kinds: dict[str, str],
+    time: str | None = None,
+    group: str | None = None,
+) -> list[str]:
     """Numbers and categories other than the target (and the time, group, constant and
     code-like columns, and near-copies of the target: a leak is never a default); for
     clustering, numbers other than years and dates."""
@@ -172,8 +181,15 @@ def plan(
         warnings += _leakage_warnings(frame, target, features, kinds)
     if task == "classification":
         warnings += _imbalance_warnings(frame[target].dropna())
-    return Problem(task, target, features, {f: kinds[f] for f in features}, rows,
-                   dataset=dataset, warnings=warnings)  # fmt: skip
+    return Problem(
+        task,
+        target,
+        features,
+        {f: kinds[f] for f in features},
+        rows,
+        dataset=dataset,
+        warnings=warnings,
+    )
 
 
 def _unknown(name: str, kinds: dict, dataset: str | None) -> str:
@@ -320,5 +336,14 @@ def _forecast_plan(frame, target, features, time, group, kinds, dataset) -> Prob
             "묶어 예측합니다 (예: 연령·성별 행을 자치구 합계로)."
         )
     warnings += _missing_warnings(frame, [target])
-    return Problem("forecast", target, [], {target: "number"}, steps, time=time, group=group,
-                   dataset=dataset, warnings=warnings)  # fmt: skip
+    return Problem(
+        "forecast",
+        target,
+        [],
+        {target: "number"},
+        steps,
+        time=time,
+        group=group,
+        dataset=dataset,
+        warnings=warnings,
+    )

@@ -130,8 +130,13 @@ def gib(n: float) -> str:
 
 #: bytes per cell of the feature matrix a model keeps while training, beyond the matrix
 #: itself (forests hold per-tree sample indices and nodes; boosting binned copies)
-_MODEL_FACTOR = {"linear": 4, "random_forest": 12, "gradient_boosting": 6,
-                 "torch_mlp": 6, "kmeans": 4}  # fmt: skip
+_MODEL_FACTOR = {
+    "linear": 4,
+    "random_forest": 12,
+    "gradient_boosting": 6,
+    "torch_mlp": 6,
+    "kmeans": 4,
+}
 
 
 def estimate_bytes(rows: int, columns: int, model: str, folds: int = 1) -> int:

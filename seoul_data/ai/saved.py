@@ -4,6 +4,7 @@ under ``<user dir>/models/<name>/`` (see :func:`seoul_data.paths.user_dir`)."""
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import re
 import shutil
@@ -41,8 +42,6 @@ def metadata(result: Result, name: str) -> dict:
     features, model, metrics beside the baseline, date, library versions."""
     import sklearn
 
-    import seoul_data
-
     problem = result.problem
     return {
         "name": name,
@@ -58,13 +57,22 @@ def metadata(result: Result, name: str) -> dict:
         "options": {
             k: v if isinstance(v, int | float | str | bool) else str(v)
             for k, v in result.options.items()
-        },  # fmt: skip
+        },
         "metrics": result.metrics,
         "baseline": result.baseline,
         "used": result.used,
         "warnings": problem.warnings,
-        "versions": {"seoul_data": seoul_data.__version__, "scikit-learn": sklearn.__version__},
+        "versions": {"seoul_data": _library_version(), "scikit-learn": sklearn.__version__},
     }
+
+
+def _library_version() -> str:
+    # From the installed distribution: importing the ``seoul_data`` facade for its
+    # ``__version__`` would make this module depend on every dashboard module.
+    try:
+        return importlib.metadata.version("seoul-data-hub")
+    except importlib.metadata.PackageNotFoundError:  # run from a source tree
+        return "dev"
 
 
 def save_model(result: Result, name: str) -> Path:
@@ -118,9 +126,9 @@ class SavedModel:
             history = self.estimator.history
             steps = steps_until(history.index, until) if until is not None else 1
             ahead = self.estimator.predict(steps)
-            return ahead.rename_axis(index="시점", columns="계열").stack().rename(
-                "예측"
-            ).reset_index()  # fmt: skip
+            return (
+                ahead.rename_axis(index="시점", columns="계열").stack().rename("예측").reset_index()
+            )
         if frame is None:
             raise AIError("예측할 데이터를 주세요.", where="예측")
         missing = [c for c in self.meta["features"] if c not in frame.columns]
@@ -160,7 +168,14 @@ def list_models() -> pd.DataFrame:
         if meta_file.parent.name.startswith("."):
             continue
         meta = json.loads(meta_file.read_text())
-        rows.append({"name": meta["name"], "task": meta["task"], "target": meta["target"],
-                     "model": meta["model"], "dataset": (meta.get("dataset") or {}).get("id"),
-                     "created": meta["created"]})  # fmt: skip
+        rows.append(
+            {
+                "name": meta["name"],
+                "task": meta["task"],
+                "target": meta["target"],
+                "model": meta["model"],
+                "dataset": (meta.get("dataset") or {}).get("id"),
+                "created": meta["created"],
+            }
+        )
     return pd.DataFrame(rows, columns=["name", "task", "target", "model", "dataset", "created"])

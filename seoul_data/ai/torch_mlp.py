@@ -15,8 +15,17 @@ class TorchRegressor(RegressorMixin, BaseEstimator):
     """MLP regressor. hidden: layer widths; device: 'auto' (GPU when present), 'cpu',
     'cuda'; threads: CPU threads for torch (default: the container's quota)."""
 
-    def __init__(self, hidden=(64, 64), epochs=300, lr=1e-2, batch_size=512, weight_decay=1e-4,
-                 device="auto", threads=None, seed=0):  # fmt: skip
+    def __init__(
+        self,
+        hidden=(64, 64),
+        epochs=300,
+        lr=1e-2,
+        batch_size=512,
+        weight_decay=1e-4,
+        device="auto",
+        threads=None,
+        seed=0,
+    ):
         self.hidden = hidden
         self.epochs = epochs
         self.lr = lr

@@ -16,10 +16,15 @@ from seoul_data.ai.models import check_model, pipeline
 from seoul_data.ai.problem import AIError, Problem
 
 #: Korean names of the metrics; for each, whether higher is better.
-METRICS = {"rmse": ("RMSE (평균제곱근오차)", False), "mae": ("MAE (평균절대오차)", False),
-           "r2": ("R² (설명력)", True), "accuracy": ("정확도", True),
-           "f1_macro": ("F1 (매크로)", True), "mape": ("MAPE (평균절대백분율오차)", False),
-           "silhouette": ("실루엣 계수", True)}  # fmt: skip
+METRICS = {
+    "rmse": ("RMSE (평균제곱근오차)", False),
+    "mae": ("MAE (평균절대오차)", False),
+    "r2": ("R² (설명력)", True),
+    "accuracy": ("정확도", True),
+    "f1_macro": ("F1 (매크로)", True),
+    "mape": ("MAPE (평균절대백분율오차)", False),
+    "silhouette": ("실루엣 계수", True),
+}
 #: A progress callback: (steps done, steps in all, what is being done — Korean).
 Progress = Callable[[int, int, str], None]
 
@@ -47,8 +52,10 @@ class Result:
 
     def summary(self) -> pd.DataFrame:
         """Metrics of the model and the baseline side by side (Korean metric names)."""
-        rows = [{"지표": METRICS[k][0], "모델": v, "기준(단순 예측)": self.baseline.get(k)}
-                for k, v in self.metrics.items()]  # fmt: skip
+        rows = [
+            {"지표": METRICS[k][0], "모델": v, "기준(단순 예측)": self.baseline.get(k)}
+            for k, v in self.metrics.items()
+        ]
         return pd.DataFrame(rows)
 
 
@@ -65,16 +72,18 @@ def frame_for(problem: Problem, frame: pd.DataFrame) -> pd.DataFrame:
     return data
 
 
-def prepare(problem: Problem, model: str, frame: pd.DataFrame, folds: int,
-            resources: res.Resources | None) -> tuple[res.Resources, int]:  # fmt: skip
+def prepare(
+    problem: Problem, model: str, frame: pd.DataFrame, folds: int, resources: res.Resources | None
+) -> tuple[res.Resources, int]:
     """Check the model, the folds and the memory; the resources to use and the fold count."""
     check_model(problem.task, model)
     resources = resources or res.resources(with_device=model == "torch_mlp")
     columns = len(problem.numeric) + sum(
         min(int(frame[c].nunique()), 200) for c in problem.categorical
     )
-    res.check_memory(res.estimate_bytes(len(frame), columns, model, folds),
-                     resources.memory_available)  # fmt: skip
+    res.check_memory(
+        res.estimate_bytes(len(frame), columns, model, folds), resources.memory_available
+    )
     if problem.task == "classification":
         smallest = int(frame[problem.target].value_counts().min())
         if smallest < 2:
@@ -136,8 +145,9 @@ def _supervised(problem, data, model, folds, build, progress) -> Result:
     classify = problem.task == "classification"
     if classify:
         y = y.astype(str)
-    splitter = (StratifiedKFold if classify else KFold)(folds, shuffle=True,
-                                                        random_state=build["seed"])  # fmt: skip
+    splitter = (StratifiedKFold if classify else KFold)(
+        folds, shuffle=True, random_state=build["seed"]
+    )
     template = pipeline(problem.task, model, problem.numeric, problem.categorical, **build)
     naive = DummyClassifier(strategy="most_frequent") if classify else DummyRegressor()
     total = folds + 2
@@ -151,8 +161,13 @@ def _supervised(problem, data, model, folds, build, progress) -> Result:
         base = clone(naive).fit(X.iloc[fit_rows], y.iloc[fit_rows]).predict(X.iloc[test_rows])
         truth = y.iloc[test_rows]
         naive_scores = _scores(classify, truth, base)
-        rows.append({"fold": number, **_scores(classify, truth, guess),
-                     **{f"baseline_{k}": v for k, v in naive_scores.items()}})  # fmt: skip
+        rows.append(
+            {
+                "fold": number,
+                **_scores(classify, truth, guess),
+                **{f"baseline_{k}": v for k, v in naive_scores.items()},
+            }
+        )
     progress(folds, total, "특성 중요도 계산")
     sample = X.iloc[test_rows], y.iloc[test_rows]
     importance = permutation_importance(fitted, *sample, n_repeats=3, random_state=0, n_jobs=1)
@@ -178,10 +193,15 @@ def _scores(classify: bool, truth, guess) -> dict[str, float]:
     from sklearn import metrics as m
 
     if classify:
-        return {"accuracy": m.accuracy_score(truth, guess),
-                "f1_macro": m.f1_score(truth, guess, average="macro", zero_division=0)}  # fmt: skip
-    return {"rmse": float(np.sqrt(m.mean_squared_error(truth, guess))),
-            "mae": m.mean_absolute_error(truth, guess), "r2": m.r2_score(truth, guess)}  # fmt: skip
+        return {
+            "accuracy": m.accuracy_score(truth, guess),
+            "f1_macro": m.f1_score(truth, guess, average="macro", zero_division=0),
+        }
+    return {
+        "rmse": float(np.sqrt(m.mean_squared_error(truth, guess))),
+        "mae": m.mean_absolute_error(truth, guess),
+        "r2": m.r2_score(truth, guess),
+    }
 
 
 def _cluster(problem, data, model, build, progress) -> Result:
@@ -198,13 +218,15 @@ def _cluster(problem, data, model, build, progress) -> Result:
     rows, best = [], None
     for number, k in enumerate(choices):
         progress(number, total, f"군집 수 {k} 시험")
-        fitted = clone(pipeline("clustering", model, problem.numeric, [],
-                                **{**build, "n_clusters": k})).fit(X)  # fmt: skip
+        fitted = clone(
+            pipeline("clustering", model, problem.numeric, [], **{**build, "n_clusters": k})
+        ).fit(X)
         labels = fitted["model"].labels_
         score = float(silhouette_score(matrix, labels, sample_size=sample, random_state=0))
         rng = np.random.default_rng(build["seed"])
-        naive = float(silhouette_score(matrix, rng.integers(0, k, len(X)), sample_size=sample,
-                                       random_state=0))  # fmt: skip
+        naive = float(
+            silhouette_score(matrix, rng.integers(0, k, len(X)), sample_size=sample, random_state=0)
+        )
         rows.append({"n_clusters": k, "silhouette": score, "baseline_silhouette": naive})
         if best is None or score > best[0]:
             best = (score, naive, fitted, labels)
@@ -215,9 +237,17 @@ def _cluster(problem, data, model, build, progress) -> Result:
     between = scaled.groupby(labels).transform("mean").var() / scaled.var().replace(0, np.nan)
     predictions = data.copy()
     predictions["군집"] = labels
-    return Result(problem, model, fitted, {"silhouette": score}, {"silhouette": naive},
-                  pd.DataFrame(rows), between.fillna(0).sort_values(ascending=False),
-                  predictions, extra={"n_clusters": int(len(set(labels)))})  # fmt: skip
+    return Result(
+        problem,
+        model,
+        fitted,
+        {"silhouette": score},
+        {"silhouette": naive},
+        pd.DataFrame(rows),
+        between.fillna(0).sort_values(ascending=False),
+        predictions,
+        extra={"n_clusters": int(len(set(labels)))},
+    )
 
 
 def cluster_profile(result: Result) -> pd.DataFrame:

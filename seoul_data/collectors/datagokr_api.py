@@ -23,20 +23,14 @@ from urllib.parse import unquote, urlencode, urlsplit
 
 import requests
 
-from seoul_data.collectors import (
+from seoul_data.collectors.http import (
     REDACTED,
-    Collected,
     CollectorError,
-    Progress,
     Redactor,
-    check_paging,
-    frame_of_strings,
     get_page,
     parse_json_as_served,
-    scrubbed_url_logs,
-    session_or_default,
-    utc_now,
 )
+from seoul_data.collectors.paging import Collected, Page, Progress, check_paging, collect_pages
 
 log = logging.getLogger(__name__)
 
@@ -76,13 +70,6 @@ _STYLES: dict[str, _Paging] = {
     "datagokr": _Paging("pageNo", "numOfRows", {"type": "json", "returnType": "json"}),
     "odcloud": _Paging("page", "perPage", {"returnType": "JSON"}),
 }
-
-
-@dataclass
-class _Page:
-    rows: list[dict[str, Any]]
-    total: int
-    code: str
 
 
 def collect_datagokr(
@@ -140,46 +127,11 @@ def collect_datagokr(
     fetcher = _Fetcher(url, key, Redactor(service_key, key), paging, sent, page_size, style)
 
     log.info("Collecting %s (%s) with %s", url, style, sent)
-    fetched_at = utc_now()
-    rows: list[dict[str, Any]] = []
-    total: int | None = None
-    pages = 0
-    code = "00"
-    with session_or_default(session) as http, scrubbed_url_logs(fetcher.redact):
-        page_no = 1
-        while True:
-            page = fetcher.fetch(http, page_no)
-            pages += 1
-            code = page.code
-            what = fetcher.what(page_no)
-            if total is None:
-                total = page.total
-            elif page.total != total:
-                raise CollectorError(
-                    f"{what}: totalCount went from {total} to {page.total}: the data changed "
-                    "while collecting; collect again"
-                )
-            target = total if max_rows is None else min(total, max_rows)
-            expected = max(0, min(page_size, total - (page_no - 1) * page_size))
-            if len(page.rows) != expected:
-                hint = (
-                    f"; the API may serve at most {len(page.rows)} rows a page: lower page_size"
-                    if 0 < len(page.rows) < expected
-                    else ""
-                )
-                raise CollectorError(
-                    f"{what}: {len(page.rows)} rows served, {expected} expected of "
-                    f"totalCount {total}{hint}"
-                )
-            rows.extend(page.rows)
-            if progress is not None:
-                progress(min(len(rows), target), target)
-            if len(rows) >= target:
-                break
-            page_no += 1
-
-    frame = frame_of_strings(rows[:target])
-    log.info("Collected %s: %d of %d rows in %d pages", url, len(frame), total, pages)
+    paged = collect_pages(
+        fetcher, page_size=page_size, max_rows=max_rows, session=session, progress=progress
+    )
+    frame = paged.frame
+    log.info("Collected %s: %d of %d rows in %d pages", url, len(frame), paged.total, paged.pages)
     return Collected(
         frame=frame,
         source={
@@ -188,18 +140,21 @@ def collect_datagokr(
             "base_url": url,
             "url": fetcher.shown_url(None),
             "filters": dict(sent),
-            "total_rows": total,
+            "total_rows": paged.total,
             "rows": len(frame),
-            "pages": pages,
+            "pages": paged.pages,
             "page_size": page_size,
-            "result_code": code,
-            "fetched_at": fetched_at,
+            "result_code": paged.code,
+            "fetched_at": paged.fetched_at,
         },
     )
 
 
 class _Fetcher:
-    """Fetches and decodes one page."""
+    """Asks for one numbered page and reads the answer."""
+
+    total_name = "totalCount"
+    exact_ranges = False
 
     def __init__(
         self,
@@ -234,11 +189,18 @@ class _Fetcher:
         del query["serviceKey"]
         return f"{self.url}?serviceKey={REDACTED}&{urlencode(query, safe='{}')}"
 
-    def what(self, page_no: int) -> str:
+    def _page_no(self, offset: int) -> int:
+        # Every page but the last is full, so an offset is always a whole number of pages.
+        return offset // self._page_size + 1
+
+    def describe(self, offset: int, size: int) -> str:
+        page_no = self._page_no(offset)
         return f"{urlsplit(self.url).path.strip('/')} page {page_no} ({self.shown_url(page_no)})"
 
-    def fetch(self, http: requests.Session, page_no: int) -> _Page:
-        what = self.what(page_no)
+    def fetch(self, http: requests.Session, offset: int, size: int) -> Page:
+        """The page holding row ``offset`` (NODATA_ERROR: an empty page)."""
+        page_no = self._page_no(offset)
+        what = self.describe(offset, size)
         response = get_page(
             http,
             self.url,
@@ -262,7 +224,7 @@ class _Fetcher:
             return self._from_odcloud(payload, what, response.status_code)
         return self._from_envelope(payload, what, response.status_code)
 
-    def _from_envelope(self, payload: dict[str, Any], what: str, status: int) -> _Page:
+    def _from_envelope(self, payload: dict[str, Any], what: str, status: int) -> Page:
         envelope = payload.get("response", payload)
         header = envelope.get("header") if isinstance(envelope, dict) else None
         if not isinstance(header, dict) or "resultCode" not in header:
@@ -272,16 +234,16 @@ class _Fetcher:
         code = _normal_code(header["resultCode"])
         message = str(header.get("resultMsg") or RESULT_CODES.get(code, "")).strip()
         if code == "03":
-            return _Page([], 0, code)
+            return Page([], 0, code)
         if code != "00":
             raise CollectorError(f"{what}: {code} {message}")
         body = envelope.get("body")
         if not isinstance(body, dict):
             raise CollectorError(f"{what}: no response.body in the answer")
         rows = _items(body.get("items"), what)
-        return _Page(rows, _count(body, "totalCount", what), code)
+        return Page(rows, _count(body, "totalCount", what), code)
 
-    def _from_odcloud(self, payload: dict[str, Any], what: str, status: int) -> _Page:
+    def _from_odcloud(self, payload: dict[str, Any], what: str, status: int) -> Page:
         if "data" not in payload:
             if "code" in payload:
                 code = str(payload["code"]).strip()
@@ -292,9 +254,9 @@ class _Fetcher:
             raise CollectorError(f"{what}: 'data' is not a list of records")
         # matchCount is the total under the request's conditions; totalCount ignores them.
         name = "matchCount" if "matchCount" in payload else "totalCount"
-        return _Page(rows, _count(payload, name, what), "00")
+        return Page(rows, _count(payload, name, what), "00")
 
-    def _from_xml(self, text: str, what: str) -> _Page:
+    def _from_xml(self, text: str, what: str) -> Page:
         try:
             root = ElementTree.fromstring(text)
         except ElementTree.ParseError:
@@ -310,7 +272,7 @@ class _Fetcher:
             code = _normal_code(result)
             message = (root.findtext(".//resultMsg") or RESULT_CODES.get(code, "")).strip()
             if code == "03":
-                return _Page([], 0, code)
+                return Page([], 0, code)
             if code != "00":
                 raise CollectorError(f"{what}: {code} {message}")
         raise CollectorError(

@@ -18,19 +18,19 @@ from urllib.parse import quote
 
 import requests
 
-from seoul_data.collectors import (
+from seoul_data.collectors.http import (
     REDACTED,
-    Collected,
     CollectorError,
-    Progress,
     Redactor,
-    check_paging,
-    frame_of_strings,
     get_page,
     parse_json_as_served,
-    scrubbed_url_logs,
-    session_or_default,
-    utc_now,
+)
+from seoul_data.collectors.paging import (
+    Collected,
+    Page,
+    Progress,
+    check_paging,
+    collect_pages,
 )
 
 log = logging.getLogger(__name__)
@@ -107,58 +107,16 @@ def collect_seoul(
     if any(value == "" for value in segments):
         raise ValueError("an empty filter cannot be sent; pass None to skip one")
     base_url = base_url.rstrip("/")
-    page = _Pager(service, key, base_url, [quote(value, safe="") for value in segments])
+    pager = _Pager(service, key, base_url, [quote(value, safe="") for value in segments])
 
     log.info("Collecting %s from %s, filters %s", service, base_url, list(segments))
-    fetched_at = utc_now()
-    rows: list[dict[str, Any]] = []
-    total: int | None = None
-    pages = 0
-    code = OK
-    with session_or_default(session) as http, scrubbed_url_logs(page.redact):
-        while True:
-            start = len(rows) + 1
-            end = start + page_size - 1
-            for limit in (max_rows, total):
-                if limit is not None:
-                    end = min(end, limit)
-            code, block = page.fetch(http, start, end)
-            pages += 1
-            if code == NO_DATA:
-                if rows:
-                    raise CollectorError(
-                        f"{page.what(start, end)}: "
-                        f"{NO_DATA} after {len(rows)} of {total} rows: the data changed "
-                        "while collecting"
-                    )
-                total = 0
-                break
-            reported = _total_of(block, page.what(start, end))
-            if total is None:
-                total = reported
-            elif reported != total:
-                raise CollectorError(
-                    f"{page.what(start, end)}: "
-                    f"list_total_count went from {total} to {reported}: the data changed "
-                    "while collecting; collect again"
-                )
-            target = total if max_rows is None else min(total, max_rows)
-            page_rows = _rows_of(block, page.what(start, end))
-            expected = max(0, min(end, target) - start + 1)
-            if len(page_rows) != expected:
-                raise CollectorError(
-                    f"{page.what(start, end)}: "
-                    f"{len(page_rows)} rows served, {expected} expected of "
-                    f"list_total_count {total}"
-                )
-            rows.extend(page_rows)
-            if progress is not None:
-                progress(len(rows), target)
-            if len(rows) >= target:
-                break
-
-    frame = frame_of_strings(rows)
-    log.info("Collected %s: %d of %d rows in %d pages", service, len(frame), total, pages)
+    paged = collect_pages(
+        pager, page_size=page_size, max_rows=max_rows, session=session, progress=progress
+    )
+    frame = paged.frame
+    log.info(
+        "Collected %s: %d of %d rows in %d pages", service, len(frame), paged.total, paged.pages
+    )
     return Collected(
         frame=frame,
         source={
@@ -166,19 +124,22 @@ def collect_seoul(
             "service": service,
             "base_url": base_url,
             "url": f"{base_url}/{REDACTED}/json/{service}/{{start}}/{{end}}"
-            + "".join(f"/{value}" for value in page.filters),
+            + "".join(f"/{value}" for value in pager.filters),
             "filters": list(segments),
-            "total_rows": total,
+            "total_rows": paged.total,
             "rows": len(frame),
-            "pages": pages,
-            "result_code": code,
-            "fetched_at": fetched_at,
+            "pages": paged.pages,
+            "result_code": paged.code,
+            "fetched_at": paged.fetched_at,
         },
     )
 
 
 class _Pager:
-    """Fetches and decodes one row range, retrying transient server errors."""
+    """Asks for one row range and reads the answer, retrying transient server errors."""
+
+    total_name = "list_total_count"
+    exact_ranges = True
 
     def __init__(self, service: str, key: str, base_url: str, filters: list[str]) -> None:
         self.service = service
@@ -191,27 +152,29 @@ class _Pager:
         tail = "".join(f"/{value}" for value in self.filters)
         return f"{self.base_url}/{key}/json/{self.service}/{start}/{end}{tail}"
 
-    def shown_url(self, start: int, end: int) -> str:
-        return self._url(REDACTED, start, end)
+    def describe(self, offset: int, size: int) -> str:
+        start, end = offset + 1, offset + size
+        return f"{self.service} rows {start}-{end} ({self._url(REDACTED, start, end)})"
 
-    def what(self, start: int, end: int) -> str:
-        return f"{self.service} rows {start}-{end} ({self.shown_url(start, end)})"
-
-    def fetch(self, http: requests.Session, start: int, end: int) -> tuple[str, dict[str, Any]]:
-        """Return (result code, the service's block) for INFO-000 and INFO-200."""
-        what = self.what(start, end)
+    def fetch(self, http: requests.Session, offset: int, size: int) -> Page:
+        """The rows ``offset + 1`` to ``offset + size`` (INFO-200, no data: an empty page)."""
+        start, end = offset + 1, offset + size
+        what = self.describe(offset, size)
         attempt = 0
         while True:
             response = get_page(
                 http,
                 self._url(self._key, start, end),
-                shown_url=self.shown_url(start, end),
+                shown_url=self._url(REDACTED, start, end),
                 what=f"{self.service} rows {start}-{end}",
                 redact=self.redact,
             )
             code, message, block = self._decode(response, what)
-            if code in (OK, NO_DATA):
-                return code, block
+            if code == NO_DATA:
+                return Page([], 0, code)
+            if code == OK:
+                total = _total_of(block, what)
+                return Page(_rows_of(block, what), total, code)
             if code in TRANSIENT_CODES and attempt < TRANSIENT_RETRIES:
                 wait = TRANSIENT_BACKOFF_S * 2**attempt
                 attempt += 1

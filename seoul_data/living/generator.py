@@ -57,9 +57,9 @@ class Calibration:
 
 def calibrate() -> Calibration:
     """Read the real samples from the catalog (they must be ingested)."""
-    import seoul_data as sd
+    from seoul_data.load import load
 
-    week = sd.load(WEEK)
+    week = load(WEEK)
     week["time"] = pd.to_datetime(week["time"])
     week["kind"] = week["time"].dt.day_of_week.map(lambda d: 0 if d < 5 else d - 4)
     week["hour"] = week["time"].dt.hour
@@ -67,7 +67,7 @@ def calibrate() -> Calibration:
     level = shape.mean(axis=1)
     sexes = week.groupby("dong_code")[["m", "f"]].sum()
 
-    ages = sd.load(AGE_MIX)
+    ages = load(AGE_MIX)
     ages = ages[ages.year == ages.year.max()].copy()
     ages["dong_code"] = ages["dong_code_mois"].astype(str).str[:8]
     ages = ages.drop_duplicates("dong_code").set_index("dong_code")
@@ -85,7 +85,7 @@ def calibrate() -> Calibration:
     men = (sexes["m"] / (sexes["m"] + sexes["f"])).to_numpy()[:, None]
     mix = np.concatenate([bands14 * men, bands14 * (1 - men)], axis=1)
 
-    city = sd.load(CITY_DAYS).groupby("date")["population"].sum()
+    city = load(CITY_DAYS).groupby("date")["population"].sum()
     city.index = pd.to_datetime(city.index)
     factor = city / city.mean()
     return Calibration(
@@ -157,20 +157,32 @@ def generate(
             _write_day(out / ROLLUP, day, cal, by_dong, np.arange(n_dong), None)
         else:
             _write_day(out, day, cal, by_dong, np.arange(n_dong), None)
-    (out / "_synthetic.json").write_text(json.dumps({
-        "synthetic": True,
-        "level": level,
-        "start": start.isoformat(),
-        "days": days,
-        "areas": int(len(oa_codes) if level == "oa" else n_dong),
-        "seed": seed,
-        "calibrated_on": [WEEK, CITY_DAYS, AGE_MIX],
-    }, ensure_ascii=False, indent=2))  # fmt: skip
+    (out / "_synthetic.json").write_text(
+        json.dumps(
+            {
+                "synthetic": True,
+                "level": level,
+                "start": start.isoformat(),
+                "days": days,
+                "areas": int(len(oa_codes) if level == "oa" else n_dong),
+                "seed": seed,
+                "calibrated_on": [WEEK, CITY_DAYS, AGE_MIX],
+            },
+            ensure_ascii=False,
+            indent=2,
+        )
+    )
     return out
 
 
-def _write_day(out: Path, day: date, cal: Calibration, total: np.ndarray, areas: np.ndarray,
-               area_codes: np.ndarray | None) -> None:  # fmt: skip
+def _write_day(
+    out: Path,
+    day: date,
+    cal: Calibration,
+    total: np.ndarray,
+    areas: np.ndarray,
+    area_codes: np.ndarray | None,
+) -> None:
     """One day file: 24 rows per area in area order, the total and the 28 bands."""
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -190,8 +202,12 @@ def _write_day(out: Path, day: date, cal: Calibration, total: np.ndarray, areas:
     columns.update({name: pa.array(flat[:, i]) for i, name in enumerate(BANDS)})
     folder = out / f"month={day:%Y-%m}"
     folder.mkdir(parents=True, exist_ok=True)
-    pq.write_table(pa.table(columns), folder / f"day={day:%Y-%m-%d}.parquet",
-                   compression="lz4", row_group_size=ROW_GROUP)  # fmt: skip
+    pq.write_table(
+        pa.table(columns),
+        folder / f"day={day:%Y-%m-%d}.parquet",
+        compression="lz4",
+        row_group_size=ROW_GROUP,
+    )
 
 
 LEVEL_NAMES = {"oa": "집계구", "dong": "행정동"}

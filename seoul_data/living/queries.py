@@ -73,8 +73,12 @@ def _scan(source, start, end, *, by_area: bool = False):
 
 def _files(path: Path, first: date, last: date) -> list[Path]:
     months = pd.period_range(first, last, freq="M").strftime("%Y-%m").tolist()
-    return [f for m in months for f in sorted((path / f"month={m}").glob("*.parquet"))
-            if _day(f) is None or first <= _day(f) <= last]  # fmt: skip
+    return [
+        f
+        for m in months
+        for f in sorted((path / f"month={m}").glob("*.parquet"))
+        if _day(f) is None or first <= _day(f) <= last
+    ]
 
 
 def _day(file: Path) -> date | None:
@@ -112,8 +116,9 @@ def _day_filter(day: str) -> str:
     return kinds[day]
 
 
-def profile(area, start, end, *, by: str | None = None, day: str = "all",
-            source=None) -> pd.DataFrame:  # fmt: skip
+def profile(
+    area, start, end, *, by: str | None = None, day: str = "all", source=None
+) -> pd.DataFrame:
     """Mean population of an area for each hour of the day over the period (the area's sum
     over its output areas or dongs, averaged over days); ``by`` 'age' (4 groups) or 'sex'
     splits it into columns; ``day`` 'weekday' or 'weekend' keeps those days."""
@@ -122,8 +127,9 @@ def profile(area, start, end, *, by: str | None = None, day: str = "all",
     if by is None:
         parts = {"총생활인구": ["total"]}
     elif by == "age":
-        parts = {label: [f"{s}{k}" for s, _ in SEXES for k in keys]
-                 for label, keys in AGE_GROUPS.items()}  # fmt: skip
+        parts = {
+            label: [f"{s}{k}" for s, _ in SEXES for k in keys] for label, keys in AGE_GROUPS.items()
+        }
     elif by == "sex":
         parts = {ko: [b for b in BANDS if b.startswith(s)] for s, ko in SEXES}
     else:
@@ -177,10 +183,10 @@ def inflow(area, start, end, *, source=None) -> pd.DataFrame:
 def _residents(column: str, code: int) -> float:
     """Registered Korean residents (2021 Q2; living population counts Koreans) of a gu or
     dong, matched by name."""
-    import seoul_data as sd
     from seoul_data.geo import dong_table, gu_name
+    from seoul_data.load import load
 
-    table = sd.load("population.dong_resident_2021q2")
+    table = load("population.dong_resident_2021q2")
     if column == "gu_code":
         rows = table[table.gu == gu_name(str(code), "mois")]
     else:
@@ -195,8 +201,9 @@ def _residents(column: str, code: int) -> float:
     return float(rows["korean_total"].sum())
 
 
-def ranking(hour: int, start, end, *, level: str = "dong", top: int | None = None,
-            source=None) -> pd.DataFrame:  # fmt: skip
+def ranking(
+    hour: int, start, end, *, level: str = "dong", top: int | None = None, source=None
+) -> pd.DataFrame:
     """Every dong (or gu, or 집계구 'oa') by its mean population at ``hour`` over the period,
     largest first."""
     if not 0 <= int(hour) <= 23:
@@ -224,8 +231,9 @@ def compare(first: tuple, second: tuple, *, level: str = "dong", source=None) ->
         con, source_sql, params = _scan(source, start, end)
         # the period's hours once, then each area's total over them (an hour an area lacks
         # counts as nobody there)
-        hours = con.execute(f"SELECT count(*) FROM (SELECT DISTINCT date, hour FROM {source_sql})",
-                            params).fetchone()[0]  # fmt: skip
+        hours = con.execute(
+            f"SELECT count(*) FROM (SELECT DISTINCT date, hour FROM {source_sql})", params
+        ).fetchone()[0]
         query = (
             f'SELECT {column} AS code, sum(total) / ? AS "{label}" FROM {source_sql} GROUP BY code'
         )

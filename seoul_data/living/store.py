@@ -52,8 +52,9 @@ class LivingCsvError(ValueError):
     """An official CSV the store cannot take (the message says file, line and column)."""
 
 
-def ingest_csv(files: list[Path], out: Path, *, encoding: str | None = None,
-               chunk_rows: int = CHUNK_ROWS) -> int:  # fmt: skip
+def ingest_csv(
+    files: list[Path], out: Path, *, encoding: str | None = None, chunk_rows: int = CHUNK_ROWS
+) -> int:
     """Add official CSV files to the store at ``out``; returns the rows written. The days
     they hold replace the same days in the store only once every file has been read."""
     import pyarrow as pa
@@ -148,11 +149,13 @@ def _chunks(path: Path, encoding: str | None, chunk_rows: int):
     numbers = {n: pa.float32() for n in names if n == "total" or n in BANDS}
     text = {n: pa.string() for n in names if n not in numbers}
     options = {
-        "read_options": csv.ReadOptions(column_names=names, skip_rows=1, encoding=encoding,
-                                        block_size=1 << 24),
-        "convert_options": csv.ConvertOptions(column_types={**numbers, **text},
-                                              null_values=["*"], strings_can_be_null=False),
-    }  # fmt: skip
+        "read_options": csv.ReadOptions(
+            column_names=names, skip_rows=1, encoding=encoding, block_size=1 << 24
+        ),
+        "convert_options": csv.ConvertOptions(
+            column_types={**numbers, **text}, null_values=["*"], strings_can_be_null=False
+        ),
+    }
     try:
         for batch in csv.open_csv(path, **options):
             frame = batch.to_pandas()
@@ -232,6 +235,7 @@ def export_csv(store: Path, month: str, path: Path) -> Path:
     frame["date"] = pd.to_datetime(frame["date"]).dt.strftime("%Y%m%d")
     frame["hour"] = frame["hour"].map("{:02d}".format)
     keep = [c for c in ours if c in frame.columns]
-    frame[keep].rename(columns=ours).to_csv(path, index=False, encoding="cp949",
-                                            float_format="%.4f")  # fmt: skip
+    frame[keep].rename(columns=ours).to_csv(
+        path, index=False, encoding="cp949", float_format="%.4f"
+    )
     return path

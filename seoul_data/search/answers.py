@@ -52,10 +52,11 @@ from typing import Literal
 
 import pandas as pd
 
-import seoul_data as sd
 from seoul_data import geo, population_hall
 from seoul_data.catalog import CatalogError
 from seoul_data.catalog.meaning import AgeGroups, Layout, Measure, MeasureSource, layout, measures
+from seoul_data.load import catalog, describe, load
+from seoul_data.paths import data_dir
 from seoul_data.population_hall import IndicatorNotSupported
 from seoul_data.search.phrases import (
     INDICATOR_WORDS,
@@ -206,7 +207,7 @@ def _asked() -> list[tuple[str, _Asked]]:
 @functools.cache
 def _indicator_words() -> dict[str, str]:
     words = {}
-    for row in sd.indicators()[["id", "name"]].itertuples():
+    for row in population_hall.indicators()[["id", "name"]].itertuples():
         name = re.sub(r"\(.*?\)", "", row.name)
         inside = re.findall(r"\((.*?)\)", row.name)
         for word in (name, name.removesuffix(" 수"), *inside):
@@ -278,7 +279,7 @@ def _unknown_names(text: str) -> list[str]:
 def _known_word(form: str) -> bool:
     if form.startswith("서울") or geo.find_gu(form) or geo.find_dong(form):
         return True
-    if len(form) >= 2 and _squeeze(form) in _vocabulary(str(sd.data_dir())):
+    if len(form) >= 2 and _squeeze(form) in _vocabulary(str(data_dir())):
         return True
     word = parse(form)
     return bool(word.sex or word.age or word.period)
@@ -289,7 +290,7 @@ def _vocabulary(directory: str) -> str:
     """The words of the measures and of their datasets' titles, keywords and publishers."""
     words = [w for m in MEASURES for w in m.words] + list(_indicator_words())
     for dataset in LAYOUTS:
-        meta = sd.describe(dataset)
+        meta = describe(dataset)
         words += [meta["title"], meta["publisher"], meta["provider"], *meta["keywords"]]
     words += [pattern for pattern, _, _ in SOURCE_HINTS]
     return _squeeze(" ".join(words))
@@ -340,7 +341,7 @@ def _measure_value(measure: Measure, place: Place, parsed: ParsedQuery) -> _Valu
         options.sort(key=lambda o: o.rank)
     best = options[0]
     value = best.values[best.picked[-1]]
-    meta = sd.describe(best.source.dataset)
+    meta = describe(best.source.dataset)
     integral = measure.additive and not measure.hourly
     series = [] if len(best.series) < 2 else _series(best.series, integral)
     return _Value(
@@ -363,9 +364,9 @@ def _measure_value(measure: Measure, place: Place, parsed: ParsedQuery) -> _Valu
 
 def _option(measure: Measure, source: MeasureSource, place: Place, parsed: ParsedQuery, order: int):
     layout = LAYOUTS[source.dataset]
-    meta = sd.describe(source.dataset)
+    meta = describe(source.dataset)
     latest = meta["versions"][-1] if meta["versions"] else {}
-    table = _table(source.dataset, str(sd.data_dir()), tuple(latest.items()))
+    table = _table(source.dataset, str(data_dir()), tuple(latest.items()))
     stage = 0  # how far this source got: place, age and sex, period, a value
     try:
         rows, native, how = _place_rows(table, layout, place)
@@ -439,7 +440,7 @@ def _hints(parsed: ParsedQuery, measure: Measure, meta: dict) -> int:
 def _table(dataset: str, directory: str, version: tuple) -> pd.DataFrame:
     """The dataset (one version in one data directory) with the standard keys of
     :func:`seoul_data.tidy.keyed`, dong names compared without separators."""
-    frame = keyed(declared(dataset), sd.load(dataset))
+    frame = keyed(declared(dataset), load(dataset))
     if "_dong" in frame:
         frame["_dong"] = frame["_dong"].map(_name_key)
     return frame
@@ -623,7 +624,7 @@ def _indicator_value(indicator_id: str, place: Place, parsed: ParsedQuery) -> _V
             f"{_josa(place.name, '은', '는')} 서울 밖이라 '{definition.name}' 값이 없습니다"
         )
     try:
-        frame = sd.indicator(indicator_id, gu=place.gu, level=place.level)
+        frame = population_hall.indicator(indicator_id, gu=place.gu, level=place.level)
     except (IndicatorNotSupported, ValueError) as e:
         raise _NoAnswer(str(e).rstrip("."), suggest) from None
     if place.level == "dong":
@@ -735,7 +736,7 @@ def _combine(results: list[_Value], parsed: ParsedQuery, filters: dict, notes: l
 
 def _unanswered(parsed: ParsedQuery, reason: str, suggest, why: str) -> Answer:
     try:
-        known = dict(sd.catalog(loadable=True)[["id", "title"]].itertuples(index=False))
+        known = dict(catalog(loadable=True)[["id", "title"]].itertuples(index=False))
     except (CatalogError, OSError):  # no catalog to suggest from
         known = {}
     close = [f"{i} ({known[i]})" for i in dict.fromkeys(suggest) if i in known][:3]
@@ -755,7 +756,7 @@ def _catalog_hits(terms: tuple[str, ...]) -> tuple[str, ...]:
     for term in terms:
         if len(term) < 2 or term.isdigit():
             continue
-        for dataset in sd.catalog(keyword=term, loadable=True)["id"]:
+        for dataset in catalog(keyword=term, loadable=True)["id"]:
             hits[dataset] = hits.get(dataset, 0) + 1
     return tuple(sorted(hits, key=lambda i: -hits[i])[:3])
 

@@ -16,8 +16,9 @@ import pytest
 def small_filesystem(path: Path, size: str = "8m") -> Iterator[Path]:
     """Mount a tmpfs of ``size`` at ``path`` (made if missing); unmount it after."""
     path.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0700", "sdh-faults", path],
-                   check=True)  # fmt: skip
+    subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size},mode=0700", "sdh-faults", path], check=True
+    )
     try:
         yield path
     finally:

@@ -38,10 +38,16 @@ class PrivateEngine:
 
     def command(self) -> list[str]:
         namespace = f"sdhfault{os.getpid()}"
+        # aligned table: one option and its value a line (the formatter would part them)
         return [
-            "dockerd", "--bridge=none", "--iptables=false", "--ip6tables=false",
-            "--ip-masq=false", "--ip-forward=false",
-            "--host", self.url, "--data-root", str(CACHE / "data"),
+            "dockerd",
+            "--bridge=none",
+            "--iptables=false",
+            "--ip6tables=false",
+            "--ip-masq=false",
+            "--ip-forward=false",
+            "--host", self.url,
+            "--data-root", str(CACHE / "data"),
             "--exec-root", str(self.run_dir / "exec"),
             "--pidfile", str(self.run_dir / "docker.pid"),
             "--containerd-namespace", namespace,
@@ -51,9 +57,12 @@ class PrivateEngine:
     def start(self, timeout: float = 60) -> None:
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(
-                self.command(), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                self.command(),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
                 start_new_session=True,
-            )  # fmt: skip
+            )
         deadline = time.monotonic() + timeout
         while not self.reachable():
             if self.process.poll() is not None or time.monotonic() > deadline:
@@ -88,10 +97,13 @@ class PrivateEngine:
         except docker.errors.ImageNotFound:
             pass
         started = time.monotonic()
-        save = subprocess.Popen(["docker", "-H", shared_url, "save", image],
-                                stdout=subprocess.PIPE)  # fmt: skip
-        subprocess.run(["docker", "-H", self.url, "load", "-q"], stdin=save.stdout, check=True,
-                       stdout=subprocess.DEVNULL)  # fmt: skip
+        save = subprocess.Popen(["docker", "-H", shared_url, "save", image], stdout=subprocess.PIPE)
+        subprocess.run(
+            ["docker", "-H", self.url, "load", "-q"],
+            stdin=save.stdout,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         save.stdout.close()
         assert save.wait() == 0, f"docker save {image} failed"
         return time.monotonic() - started

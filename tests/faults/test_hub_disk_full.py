@@ -39,9 +39,12 @@ def test_hub_on_a_full_state_disk(state_disk, make_hub, docker_engine):
         assert bob.login_status == 500
         page = bob.post(
             f"{hub.url}/hub/login",
-            data={"username": "bob", "password": hub.passwords["bob"],
-                  "_xsrf": bob.cookies.get("_xsrf", "")},
-        )  # fmt: skip
+            data={
+                "username": "bob",
+                "password": hub.passwords["bob"],
+                "_xsrf": bob.cookies.get("_xsrf", ""),
+            },
+        )
         assert FULL_PAGE in html.unescape(page.text), page.text[-2000:]
         # a new token is a write too
         response = alice.post(

@@ -106,8 +106,9 @@ def test_files_in_a_home_are_not_served_to_anyone_without_login(running_hub, ali
     # hands out nothing (extensions/jupyter-config/voila.json)
     run_code(running_hub, alice, "alice", "open('chart.png', 'wb').write(b'\\x89PNG secret')")
     base = f"{running_hub.url}/user/alice"
-    own = requests.get(f"{base}/files/chart.png", headers={"Authorization": f"token {alice}"},
-                       timeout=30)  # fmt: skip
+    own = requests.get(
+        f"{base}/files/chart.png", headers={"Authorization": f"token {alice}"}, timeout=30
+    )
     assert own.status_code == 200 and own.content.endswith(b"secret")  # the file is there
     anyone = requests.get(f"{base}/voila/files/chart.png", timeout=30, allow_redirects=False)
     assert anyone.status_code != 200 and b"secret" not in anyone.content, anyone.status_code

@@ -25,11 +25,18 @@ def service(running_hub, docker_engine):
     csv = data_dir.parent / "table.csv"
     csv.write_text("gu,count\n종로구,1\n", encoding="utf-8")
     paths = {}
-    for dataset_id, access, groups in [("test.public_table", "public", ()),
-                                       ("test.staff_table", "restricted", ("staff",))]:  # fmt: skip
-        dataset = Dataset(id=dataset_id, title="시험", field="일반행정", access=access,
-                          allowed_groups=groups,
-                          schema=(Field("gu", role="gu"), Field("count", "integer")))  # fmt: skip
+    for dataset_id, access, groups in [
+        ("test.public_table", "public", ()),
+        ("test.staff_table", "restricted", ("staff",)),
+    ]:
+        dataset = Dataset(
+            id=dataset_id,
+            title="시험",
+            field="일반행정",
+            access=access,
+            allowed_groups=groups,
+            schema=(Field("gu", role="gu"), Field("count", "integer")),
+        )
         paths[dataset_id] = "/srv/data/" + ingest(dataset, data_dir=data_dir, path=csv).version.path
     running_hub.restart_hub()  # the service starts with these data views
     running_hub.wait_for_service("dashboards")

@@ -21,9 +21,13 @@ CSV = "gu,count\n종로구,1\n중구,2\n"
 
 def _dataset(dataset_id: str, access: str = "public", groups: tuple = ()) -> Dataset:
     return Dataset(
-        id=dataset_id, title="시험 데이터", field="일반행정", access=access,
-        allowed_groups=groups, schema=(Field("gu", role="gu"), Field("count", "integer")),
-    )  # fmt: skip
+        id=dataset_id,
+        title="시험 데이터",
+        field="일반행정",
+        access=access,
+        allowed_groups=groups,
+        schema=(Field("gu", role="gu"), Field("count", "integer")),
+    )
 
 
 def _ingest(data_dir, dataset: Dataset) -> str:
@@ -137,10 +141,12 @@ def test_restricted_data_is_read_by_its_group_only(running_hub, servers, data):
     )
     # nor by a path around it: the folder cannot be listed
     listing = run_code(
-        running_hub, servers["alice"], "alice",
+        running_hub,
+        servers["alice"],
+        "alice",
         f"import os\ntry:\n    os.listdir('/srv/data/datasets/{STAFF_ONLY}')\n"
         "except OSError as e:\n    print(type(e).__name__)",
-    )  # fmt: skip
+    )
     assert listing.strip() == "PermissionError"
 
 
@@ -155,10 +161,12 @@ def test_a_reclassification_reaches_running_servers_at_once(running_hub, servers
             "PermissionError"
         )
         load = run_code(
-            running_hub, servers["alice"], "alice",
+            running_hub,
+            servers["alice"],
+            "alice",
             f"import seoul_data as sd\ntry:\n    sd.load({PUBLIC!r})\n"
             "except PermissionError as e:\n    print(e)",
-        )  # fmt: skip
+        )
         assert "열람 권한이 없습니다" in load, load
         # a wider view needs a new start (its gid is given at start): carol's running
         # server waits for her next one, and fails closed meanwhile

@@ -17,8 +17,13 @@ pytestmark = pytest.mark.docker
 def test_state_files_are_the_platforms_alone(running_hub):
     state = running_hub.settings.state_dir
     assert stat.S_IMODE(state.stat().st_mode) == 0o700
-    names = {"proxy_token", "jupyterhub_cookie_secret", "jupyterhub.sqlite", "accounts.sqlite",
-             "quota.sqlite"}  # fmt: skip
+    names = {
+        "proxy_token",
+        "jupyterhub_cookie_secret",
+        "jupyterhub.sqlite",
+        "accounts.sqlite",
+        "quota.sqlite",
+    }
     assert names <= {p.name for p in state.iterdir()}
     for path in state.rglob("*"):
         if path.is_file():

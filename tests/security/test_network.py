@@ -133,7 +133,9 @@ def test_no_docker_socket_and_no_host_state_inside(running_hub, servers):
     # the proxy token is in the state directory on the host, and nowhere in the container
     token = (state / "proxy_token").read_text().strip()
     grep = run_code(
-        running_hub, servers["alice"], "alice",
+        running_hub,
+        servers["alice"],
+        "alice",
         f"import os\nprint(any({token!r} in v for v in os.environ.values()))",
-    )  # fmt: skip
+    )
     assert grep.strip() == "False"
