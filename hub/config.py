@@ -148,7 +148,17 @@ def configure(c, settings: HubSettings) -> None:
     state = private_dir(settings.state_dir)
     hub_ip = prepare_host(settings)
     enforce_data_views(settings)
+    _configure_hub(c, settings, state, hub_ip)
+    policy = default_policy(settings)
+    # the first start puts the default policy in force; later ones keep the admins' policy
+    QuotaStore(settings.quota_db).ensure_policy(policy)
+    c.JupyterHub.services = services(settings, policy, hub_ip)
+    c.JupyterHub.load_roles = _roles()
+    _configure_spawner(c, settings, policy, hub_ip)
 
+
+def _configure_hub(c, settings: HubSettings, state: Path, hub_ip: str) -> None:
+    """The hub itself: its addresses, database, secrets, proxy, login and pages."""
     c.JupyterHub.bind_url = settings.bind_url
     if settings.subdomain_host:
         # user servers and services on hosts of their own (the proxy routes by host): what
@@ -177,11 +187,16 @@ def configure(c, settings: HubSettings) -> None:
 
     c.JupyterHub.authenticator_class = "seoul-password"
     c.SeoulAuthenticator.accounts_db = str(settings.accounts_db)
-    policy = default_policy(settings)
-    # the first start puts the default policy in force; later ones keep the admins' policy
-    QuotaStore(settings.quota_db).ensure_policy(policy)
-    c.JupyterHub.services = services(settings, policy, hub_ip)
-    c.JupyterHub.load_roles = [
+    # after login, the Korean home page with the entrances (not an automatic spawn:
+    # staff who write no code need no server)
+    c.JupyterHub.default_url = "/hub/home"
+    c.JupyterHub.template_paths = [str(TEMPLATES)]
+    c.JupyterHub.template_vars = {"entrances": entrances(), "platform_name": "서울 데이터 허브"}
+
+
+def _roles() -> list[dict]:
+    """Who may do what: least privilege for users, groups and services."""
+    return [
         # a user reaches their own server and nothing else
         {"name": "user", "scopes": ["self"]},
         {"name": "quota-admins", "groups": ["admin"], "scopes": ["access:services!service=quota"]},
@@ -207,12 +222,9 @@ def configure(c, settings: HubSettings) -> None:
         },
     ]
 
-    # after login, the Korean home page with the entrances (not an automatic spawn:
-    # staff who write no code need no server)
-    c.JupyterHub.default_url = "/hub/home"
-    c.JupyterHub.template_paths = [str(TEMPLATES)]
-    c.JupyterHub.template_vars = {"entrances": entrances(), "platform_name": "서울 데이터 허브"}
 
+def _configure_spawner(c, settings: HubSettings, policy, hub_ip: str) -> None:
+    """Each user's server: a hardened container with its quota, home and data."""
     c.JupyterHub.spawner_class = settings.spawner_class
     c.Spawner.default_url = "/lab"
     c.Spawner.start_timeout = 120
