@@ -193,29 +193,13 @@ def train_forecast(
         options.setdefault("hidden", (32, 32))
     build = dict(n_jobs=resources.cpus, seed=seed, **options)
     pairs = splits(wide.index, folds, horizon, train_until, lags)
-    total, rows, kept = len(pairs) + 1, [], []
+    total = len(pairs) + 1
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=resources.cpus):
-        for number, (train_rows, test_rows) in enumerate(pairs, start=1):
-            progress(number - 1, total, f"백테스트 {number}/{len(pairs)}")
-            history, actual = wide.iloc[train_rows], wide.iloc[test_rows]
-            guesses = {
-                model: fit_forecaster(history, model, build, lags).predict(len(test_rows)),
-                "naive": naive(history, len(test_rows)),
-                "linear_trend": linear_trend(history, len(test_rows)),
-            }
-            for name, guess in guesses.items():
-                rows.append(
-                    {
-                        "split": number,
-                        "train_end": history.index[-1],
-                        "test": f"{actual.index[0]}–{actual.index[-1]}",
-                        "model": name,
-                        "mape": mape(actual.to_numpy(), np.asarray(guess)),
-                    }
-                )
-            kept = _long(actual, guesses)
+        rows, kept = _backtest(
+            wide, pairs, model, build, lags, lambda n, text: progress(n, total, text)
+        )
         progress(len(pairs), total, "전체 기간으로 최종 학습")
         final = fit_forecaster(wide, model, build, lags)
         steps = steps_until(wide.index, until) if until is not None else len(pairs[-1][1])
@@ -250,6 +234,34 @@ def train_forecast(
     }
     result.seconds = round(clock.perf_counter() - started, 3)
     return result
+
+
+def _backtest(
+    wide, pairs, model: str, build: dict, lags: int, progress
+) -> tuple[list, pd.DataFrame]:
+    """The MAPE of the model and the baselines on each split (rows of the backtest table),
+    and the last split's guesses as a long table."""
+    rows, kept = [], pd.DataFrame()
+    for number, (train_rows, test_rows) in enumerate(pairs, start=1):
+        progress(number - 1, f"백테스트 {number}/{len(pairs)}")
+        history, actual = wide.iloc[train_rows], wide.iloc[test_rows]
+        guesses = {
+            model: fit_forecaster(history, model, build, lags).predict(len(test_rows)),
+            "naive": naive(history, len(test_rows)),
+            "linear_trend": linear_trend(history, len(test_rows)),
+        }
+        for name, guess in guesses.items():
+            rows.append(
+                {
+                    "split": number,
+                    "train_end": history.index[-1],
+                    "test": f"{actual.index[0]}–{actual.index[-1]}",
+                    "model": name,
+                    "mape": mape(actual.to_numpy(), np.asarray(guess)),
+                }
+            )
+        kept = _long(actual, guesses)
+    return rows, kept
 
 
 def _long(actual: pd.DataFrame, guesses: dict) -> pd.DataFrame:
