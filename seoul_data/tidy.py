@@ -119,3 +119,38 @@ def _period_keys(time: pd.Series, grain: str, dataset_id: str) -> pd.Series:
             f"dataset {dataset_id}: {text[bad].iloc[0]!r} is not a {grain} (e.g. {example})"
         )
     return parts[0] + separator + parts[1]
+
+
+def period_label(key: str) -> str:
+    """A period key as said in Korean: '2019' → '2019년', '2017-Q1' → '2017년 1분기',
+    '2024-03' → '2024년 3월'; anything else as it is."""
+    if re.fullmatch(r"\d{4}", key):
+        return f"{key}년"
+    if match := re.fullmatch(r"(\d{4})-Q(\d)", key):
+        return f"{match[1]}년 {match[2]}분기"
+    if match := re.fullmatch(r"(\d{4})-(\d{2})", key):
+        return f"{match[1]}년 {int(match[2])}월"
+    return key
+
+
+def one_period(
+    dataset: Dataset, frame: pd.DataFrame, period: str | None = None
+) -> tuple[pd.DataFrame, str]:
+    """The rows of one period of a table of measures (the latest unless ``period`` names a
+    key such as '2019' or '2025-Q2'), and that period in Korean: a map or a total of a stock
+    counted every quarter must not add the quarters up. A table that declares no measure, or
+    holds one period, is returned whole with ''."""
+    where = layout(dataset)
+    if where is None or not any(c.measure for c in dataset.schema) or period == "all":
+        return frame, ""
+    keys = keyed(dataset, frame)["_key"]
+    if period is None:
+        if keys.nunique() < 2:
+            return frame, ""
+        period = keys.max()
+    if not (keys == period).any():
+        raise CatalogError(
+            f"dataset {dataset.id}: no rows for the period {period!r} "
+            f"(it holds {keys.min()} to {keys.max()})"
+        )
+    return frame[(keys == period).to_numpy()], period_label(period)

@@ -1,5 +1,6 @@
-"""The 데이터 검색 dashboard, executed on a real kernel (nbclient) over real bundled data,
-then driven through the functions and widgets its page uses."""
+"""The 데이터 검색 dashboard over real bundled data: its replies and their HTML
+(seoul_data.search.views) called directly, and the notebook executed on a real kernel
+(nbclient), driven through the functions and widgets its page uses."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from seoul_data.search import views
 from tests.dashboard_kernel import REPO, WIDGET_VIEW, Dashboard, executed
 
 CATALOG_CSV = REPO / "data" / "catalog" / "datagokr_catalog_20220630_seoul_orgs.csv"
@@ -42,10 +44,43 @@ class SearchDashboard(Dashboard):
         return self.value("chips.value")
 
 
+class Conversation:
+    """The views as the page uses them, without the widgets: the exchanges so far as HTML."""
+
+    def __init__(self) -> None:
+        self.chat = views.Chat()
+        self.shown = [views.WELCOME]
+        self.chips = views.render_chips({}, {})
+
+    def send(self, message: str) -> dict:
+        turn = self.chat.reply(message)
+        self.shown.append(views.render_turn(turn))
+        self.chips = views.render_chips(turn["filters"], turn["context"])
+        return turn
+
+    def history(self) -> str:
+        return "\n".join(self.shown)
+
+
 @pytest.fixture(scope="module")
-def dashboard(tmp_path_factory) -> SearchDashboard:
-    tmp = tmp_path_factory.mktemp("data_search")
-    with executed("data_search.ipynb", tmp, make_data_dir(tmp / "data"), SearchDashboard) as page:
+def data_dir(tmp_path_factory) -> Path:
+    directory = make_data_dir(tmp_path_factory.mktemp("data_search") / "data")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SEOUL_DATA_DIR", str(directory))
+        patch.setenv("SEOUL_USAGE_LOG", str(directory / "usage.jsonl"))
+        patch.delenv("SEOUL_DATA_GROUPS", raising=False)
+        yield directory
+
+
+@pytest.fixture
+def chat(data_dir) -> Conversation:
+    return Conversation()
+
+
+@pytest.fixture(scope="module")
+def dashboard(data_dir, tmp_path_factory) -> SearchDashboard:
+    tmp = tmp_path_factory.mktemp("data_search_page")
+    with executed("data_search.ipynb", tmp, data_dir, SearchDashboard) as page:
         yield page
 
 
@@ -56,21 +91,20 @@ def fresh(dashboard) -> Dashboard:
 
 
 def test_the_page_shows_only_the_ui(dashboard):
-    code = [c for c in dashboard.notebook.cells[:3] if c.cell_type == "code"]
-    outputs = [o for c in code for o in c.outputs]
+    outputs = dashboard.page_outputs()
     assert [o.output_type for o in outputs] == ["display_data"], outputs
     assert WIDGET_VIEW in outputs[0]["data"]
     title = dashboard.notebook.cells[0]
     assert title.cell_type == "markdown" and "데이터 검색" in title.source
 
 
-def test_a_search_shows_hits_with_source_preview_and_code(fresh):
-    turn = fresh.send("따릉이 대여소 자료 있어?")
+def test_a_search_shows_hits_with_source_preview_and_code(chat):
+    turn = chat.send("따릉이 대여소 자료 있어?")
     assert turn["answer"] is None
     assert len(turn["hits"]) >= 3
     ids = [hit["id"] for hit in turn["hits"]]
     assert "transport.bike_sharing_demand_uci" in ids
-    shown = fresh.history()
+    shown = chat.history()
     for hit in turn["hits"]:
         assert hit["id"] in shown and hit["publisher"]
     assert "따릉이 대여소 자료 있어?" in shown and "답할 수 없습니다" not in shown
@@ -80,25 +114,25 @@ def test_a_search_shows_hits_with_source_preview_and_code(fresh):
     assert "<table>" in shown and "미리보기 (처음 5행)" in shown
     bike = next(hit for hit in turn["hits"] if hit["id"] == "transport.bike_sharing_demand_uci")
     assert len(bike["preview"]["rows"]) == 5
-    assert "주제" in fresh.chips() and "따릉이" in fresh.chips()
+    assert "주제" in chat.chips and "따릉이" in chat.chips
 
 
-def test_a_follow_up_refines_and_the_chips_show_it(fresh):
-    fresh.send("따릉이 대여소")
-    turn = fresh.send("그중 강남구만")
+def test_a_follow_up_refines_and_the_chips_show_it(chat):
+    chat.send("따릉이 대여소")
+    turn = chat.send("그중 강남구만")
     assert turn["filters"]["gu"] == ["강남구"]
     assert turn["context"]["gu"] == ["강남구"]
-    assert "이전 질문에 이어서" in fresh.history()
-    chips = fresh.chips()
+    assert "이전 질문에 이어서" in chat.history()
+    chips = chat.chips
     assert "자치구" in chips and "강남구" in chips
-    links = fresh.send("다운로드 링크")
+    links = chat.send("다운로드 링크")
     assert all(hit["why"][0].startswith("다운로드: ") for hit in links["hits"])
 
 
-def test_a_value_question_is_answered_with_its_source(fresh):
-    turn = fresh.send("2019년 송파구 인구는 몇 명이야?")
+def test_a_value_question_is_answered_with_its_source(chat):
+    turn = chat.send("2019년 송파구 인구는 몇 명이야?")
     assert turn["answer"]["value"] == 675961
-    shown = fresh.history()
+    shown = chat.history()
     assert "675,961명" in shown
     assert "출처 데이터: population.gu_resident_total" in shown
     assert "sd.load(&quot;population.gu_resident_total&quot;)" in shown
@@ -106,9 +140,9 @@ def test_a_value_question_is_answered_with_its_source(fresh):
     series = turn["answer"]["series"]
     assert len(series) > 5 and '<div class="sd-chart"><svg' in shown
     assert f">{series[0]['period']}</text>" in shown and f">{series[-1]['period']}</text>" in shown
-    missing = fresh.send("2030년 강남구 인구는?")
+    missing = chat.send("2030년 강남구 인구는?")
     assert missing["answer"]["value"] is None
-    assert "답할 수 없습니다" in fresh.history()
+    assert "답할 수 없습니다" in chat.history()
 
 
 @pytest.mark.parametrize(
@@ -122,16 +156,14 @@ def test_a_value_question_is_answered_with_its_source(fresh):
         ("그중 강남구만", False),
     ],
 )
-def test_only_value_questions_get_a_direct_answer(dashboard, message, value):
-    assert dashboard.run(f"import json; print(json.dumps(asks_value({message!r})))") is value
+def test_only_value_questions_get_a_direct_answer(message, value):
+    assert views.asks_value(message) is value
 
 
-def test_a_map_layer_previews_by_shape_type(fresh):
-    table = fresh.run(
-        "import json; print(json.dumps(preview('boundaries.gu_juso2015', 3), ensure_ascii=False))"
-    )
-    assert table["columns"][1] == ["SIG_KOR_NM", "자치구"]
-    assert table["columns"][-1] == ["geometry", "경계"]
+def test_a_map_layer_previews_by_shape_type(data_dir):
+    table = views.preview("boundaries.gu_juso2015", 3)
+    assert table["columns"][1] == ("SIG_KOR_NM", "자치구")
+    assert table["columns"][-1] == ("geometry", "경계")
     assert len(table["rows"]) == 3 and table["error"] == ""
     assert all(row[-1] in ("Polygon", "MultiPolygon") for row in table["rows"])
     assert table["thumbnail"].startswith("<svg") and table["thumbnail"].count("<path") == 25
@@ -146,7 +178,7 @@ def test_the_widgets_send_and_reset(fresh):
     fresh.run("send_button.click()")  # an empty box sends nothing
     assert fresh.history().count('class="sd-me"') == 1
     fresh.run("reset_button.click()")
-    assert fresh.run("import json; print(json.dumps(conversation.context()))") == {}
+    assert fresh.run("import json; print(json.dumps(chat.context()))") == {}
     assert 'class="sd-me"' not in fresh.history()
     assert "이해한 조건이 여기에 표시됩니다" in fresh.chips()
 

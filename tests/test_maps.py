@@ -1,9 +1,11 @@
 """sd.maps on the real bundled data: every chart type, joins with both gu code systems, dong
-codes and names, rows that cannot be placed are counted, pages are offline, PNG export, the
-GIS gallery's examples and menus (executed on a real kernel)."""
+codes and names, rows that cannot be placed are counted, pages are offline and their scripts
+run in Chromium, PNG export, the GIS gallery's examples, views and menus (executed on a real
+kernel)."""
 
 from __future__ import annotations
 
+import base64
 import html
 import re
 
@@ -12,16 +14,22 @@ import pandas as pd
 import pytest
 
 import seoul_data as sd
-from seoul_data.maps import MapError, gallery
+from seoul_data.maps import MapError, gallery, views
 from seoul_data.maps.places import PlaceColumns
 from tests.dashboard_kernel import executed
 
 pytestmark = pytest.mark.filterwarnings("ignore:Workbook contains no default style:UserWarning")
 WANTED = {
-    "facilities.public_libraries", "facilities.public_toilets", "facilities.social_welfare",
-    "safety.ansimi_cctv", "safety.heat_shelters_2023", "transport.public_parking",
-    "misc.gu_cctv_2016", "population.dong_households_density", "population.gu_resident_total",
-}  # fmt: skip
+    "facilities.public_libraries",
+    "facilities.public_toilets",
+    "facilities.social_welfare",
+    "safety.ansimi_cctv",
+    "safety.heat_shelters_2023",
+    "transport.public_parking",
+    "misc.gu_cctv_2016",
+    "population.dong_households_density",
+    "population.gu_resident_total",
+}
 
 
 @pytest.fixture(scope="module")
@@ -50,8 +58,16 @@ def test_shipped_scripts_name_no_cdn():
     # and libraries from unpkg) are taken out when deck.gl is bundled (scripts/build-deckgl.mjs)
     from seoul_data.maps.leaflet import STATIC
 
-    hosts = ("unpkg.com", "jsdelivr", "cdnjs", "gstatic.com", "googleapis.com",
-             "api.mapbox.com", "raw.githubusercontent.com", "opencagedata")  # fmt: skip
+    hosts = (
+        "unpkg.com",
+        "jsdelivr",
+        "cdnjs",
+        "gstatic.com",
+        "googleapis.com",
+        "api.mapbox.com",
+        "raw.githubusercontent.com",
+        "opencagedata",
+    )
     for asset in sorted(STATIC.iterdir()):
         text = asset.read_text(encoding="utf-8", errors="replace")
         assert not [h for h in hosts if h in text], asset.name
@@ -85,7 +101,7 @@ def test_every_chart_type_on_real_data(data_dir):
     assert 150 < hexes.features < 1000 and hexes.renderer == "leaflet"
 
     trend = sd.maps.animate("population.gu_resident_total", "year", "population")
-    assert trend.features == 25 and '"steps": ["2010"' in trend.html and "재생" in trend.html
+    assert trend.features == 25 and '"steps":["2010"' in trend.html and "재생" in trend.html
 
     pair = sd.maps.compare(
         sd.maps.choropleth("misc.gu_cctv_2016", "installed_2014"),
@@ -109,11 +125,12 @@ def test_gu_joins_with_both_code_systems_and_names(data_dir):
             "n",
             place=PlaceColumns("gu", ("gu_code",), system),
             renderer="webgl",
-        )  # fmt: skip
+        )
         for system in ("mois", "kostat")
     ]
-    named = sd.maps.choropleth(pd.DataFrame({"자치구": gu.name_ko, "n": counts}), "n",
-                               renderer="webgl")  # fmt: skip
+    named = sd.maps.choropleth(
+        pd.DataFrame({"자치구": gu.name_ko, "n": counts}), "n", renderer="webgl"
+    )
     for page in (*maps, named):
         assert page.report.placed == 25
     # the same gu gets the same value whichever system names it
@@ -127,7 +144,7 @@ def test_dong_joins_with_codes_and_names_and_unplaced_rows_are_counted(data_dir)
     by_code = {
         column: sd.maps.choropleth(
             frame, "density", agg="mean", level="dong", place=PlaceColumns("dong", (column,))
-        )  # fmt: skip
+        )
         for column in ("dong_code_kostat", "dong_code_mois")
     }
     placed = {c: p.report.placed for c, p in by_code.items()}
@@ -191,6 +208,53 @@ def test_gallery_lists_mappable_datasets_and_draws_every_example(data_dir):
         page = gallery.example(example.label)
         assert page.features > 0, example.label
         offline(page)
+
+
+@pytest.mark.browser
+def test_leaflet_pages_run_their_scripts(data_dir):
+    from tests.browser import browser, watched_page
+
+    symbols = sd.maps.symbols("transport.public_parking", "capacity", unit="면")
+    trend = sd.maps.animate("population.gu_resident_total", "year", "population")
+    pair = sd.maps.compare_columns("misc.gu_cctv_2016", "installed_2014", "installed_2016")
+    with browser() as chromium:
+        watched = watched_page(chromium.new_context())
+        page = watched.page
+        for name, drawn in (("symbols", symbols), ("trend", trend), ("pair", pair)):
+            page.set_content(drawn.html)
+            page.wait_for_function("!!document.body.dataset.drawnMs", timeout=60_000)
+            if name == "symbols":  # one circle per placed car park, and the credit
+                circles = page.evaluate(
+                    "() => { const spec = document.getElementById('sd-leaflet-symbols');"
+                    " let n = 0; window[JSON.parse(spec.textContent).map].eachLayer("
+                    "(l) => { if (l instanceof L.CircleMarker) n++; }); return n; }"
+                )
+                assert circles == symbols.features, circles
+                assert "출처:" in page.inner_text(".leaflet-control-attribution")
+            if name == "trend":  # the player steps through the years
+                assert page.inner_text("#sd-step-label") == "2010"
+                page.fill("#sd-step", "3")
+                page.dispatch_event("#sd-step", "input")
+                assert page.evaluate("document.body.dataset.step") == "3"
+                assert page.inner_text("#sd-step-label") == "2013"
+        assert watched.errors == [] and watched.outside() == []
+
+
+def test_gallery_views_describe_and_offer_the_map(data_dir):
+    frame, found, _ = gallery.columns("safety.ansimi_cctv")
+    assert views.place_options(found)[0] == ("좌표: lon, lat", 0)
+    assert (
+        views.dataset_summary(frame)
+        == f"<small>{len(frame):,}행 · 열 {len(frame.columns)}개</small>"
+    )
+    page = gallery.example(gallery.EXAMPLES[0].label)
+    assert views.map_report(page).endswith("<small>· 그리기: Leaflet</small>")
+    link = views.html_download(page)
+    found = re.search(
+        r'download="map.html" href="data:text/html;charset=utf-8;base64,([^"]+)"', link
+    )
+    assert base64.b64decode(found.group(1)).decode("utf-8") == page.html
+    assert ">HTML로 내려받기</a>" in link
 
 
 def test_gallery_dashboard_on_a_kernel(data_dir, tmp_path):

@@ -3,7 +3,8 @@ detected types and sensible defaults, one analysis run from the menu choices, it
 (feature importance, residuals, confusion matrix, forecast lines, cluster sizes), tables
 and downloads (predictions as CSV/XLSX, the saved model, a notebook that redoes it).
 
-The dashboard's widgets only call these; tests call them too.
+The HTML the dashboard shows (checks, results, charts, download links) is made here too:
+the dashboard's widgets only call these; tests call them too.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from datetime import datetime
 
 import pandas as pd
 
+from seoul_data import display
 from seoul_data.ai.analysis import DEFAULT_MODEL, run
 from seoul_data.ai.forecast import BASELINES, forecast_table
 from seoul_data.ai.models import models_for
@@ -75,15 +77,26 @@ def columns(dataset: str) -> pd.DataFrame:
     data = frame(dataset)
     kinds = column_kinds(data)
     return pd.DataFrame(
-        [{"열": c, "유형": KINDS[k], "서로 다른 값": int(data[c].nunique()),
-          "빈 값": int(data[c].isna().sum())} for c, k in kinds.items()]
-    )  # fmt: skip
+        [
+            {
+                "열": c,
+                "유형": KINDS[k],
+                "서로 다른 값": int(data[c].nunique()),
+                "빈 값": int(data[c].isna().sum()),
+            }
+            for c, k in kinds.items()
+        ]
+    )
 
 
 def default_target(data: pd.DataFrame) -> str | None:
+    """The column to predict unless told: a well-named number column, else the last one."""
     kinds = column_kinds(data)
-    numbers = [c for c, k in kinds.items() if k == "number" and c not in ("year", "hour")
-               and not c.endswith(("_code", "_id"))]  # fmt: skip
+    numbers = [
+        c
+        for c, k in kinds.items()
+        if k == "number" and c not in ("year", "hour") and not c.endswith(("_code", "_id"))
+    ]
     for name in TARGET_NAMES:
         if name in numbers:
             return name
@@ -107,8 +120,15 @@ def defaults(dataset: str, task: str | None = None, target: str | None = None) -
         features: list[str] = []
     else:
         features = default_features(data, target, task, kinds)
-    choice = {"dataset": dataset, "task": task, "target": target, "features": features,
-              "time": time, "group": group, "model": DEFAULT_MODEL[task]}  # fmt: skip
+    choice = {
+        "dataset": dataset,
+        "task": task,
+        "target": target,
+        "features": features,
+        "time": time,
+        "group": group,
+        "model": DEFAULT_MODEL[task],
+    }
     if task == "forecast" and time and kinds.get(time) == "number":
         last = int(data[time].max())
         choice.update(until=last + 5, train_until=last - 4)
@@ -117,9 +137,15 @@ def defaults(dataset: str, task: str | None = None, target: str | None = None) -
 
 def check(choice: dict) -> Problem:
     """The choice checked (warnings in ``Problem.warnings``); AIError if it cannot train."""
-    return plan(frame(choice["dataset"]), choice.get("target"), choice.get("features"),
-                choice["task"], time=choice.get("time"), group=choice.get("group"),
-                dataset=choice["dataset"])  # fmt: skip
+    return plan(
+        frame(choice["dataset"]),
+        choice.get("target"),
+        choice.get("features"),
+        choice["task"],
+        time=choice.get("time"),
+        group=choice.get("group"),
+        dataset=choice["dataset"],
+    )
 
 
 def analyse(choice: dict, progress=None) -> Result:
@@ -127,9 +153,18 @@ def analyse(choice: dict, progress=None) -> Result:
     options = {}
     if choice["task"] == "forecast":
         options = {k: choice[k] for k in ("until", "train_until") if choice.get(k) is not None}
-    return run(choice["dataset"], choice.get("target"), choice.get("features"), choice["task"],
-               choice.get("model"), time=choice.get("time"), group=choice.get("group"),
-               frame=frame(choice["dataset"]), progress=progress, **options)  # fmt: skip
+    return run(
+        choice["dataset"],
+        choice.get("target"),
+        choice.get("features"),
+        choice["task"],
+        choice.get("model"),
+        time=choice.get("time"),
+        group=choice.get("group"),
+        frame=frame(choice["dataset"]),
+        progress=progress,
+        **options,
+    )
 
 
 def scores(result: Result) -> pd.DataFrame:
@@ -166,16 +201,6 @@ def predictions(result: Result) -> pd.DataFrame:
     return result.predictions.reset_index(drop=True)
 
 
-def _png(fig) -> bytes:
-    import matplotlib.pyplot as plt
-
-    buffer = io.BytesIO()
-    fig.tight_layout()
-    fig.savefig(buffer, format="png", dpi=90)
-    plt.close(fig)
-    return buffer.getvalue()
-
-
 def _figure(size=(6, 3.6)):
     import matplotlib
 
@@ -196,7 +221,7 @@ def importance_png(result: Result) -> bytes | None:
     ax.barh(ranked.index[::-1].astype(str), ranked.to_numpy()[::-1], color="#1f5fa8")
     title = {"clustering": "군집을 가르는 정도 (η²)", "forecast": "과거 성장률의 비중"}
     ax.set_title(title.get(result.task, "특성 중요도 (순열 중요도)"))
-    return _png(fig)
+    return display.png(fig, dpi=90)
 
 
 def diagnostic_png(result: Result) -> bytes:
@@ -215,8 +240,9 @@ def diagnostic_png(result: Result) -> bytes:
         from sklearn.metrics import ConfusionMatrixDisplay
 
         truth = data[result.problem.target].astype(str)
-        ConfusionMatrixDisplay.from_predictions(truth, data["예측"].astype(str), ax=ax,
-                                                colorbar=False, cmap="Blues")  # fmt: skip
+        ConfusionMatrixDisplay.from_predictions(
+            truth, data["예측"].astype(str), ax=ax, colorbar=False, cmap="Blues"
+        )
         ax.set_xlabel("예측")
         ax.set_ylabel("실제")
         ax.set_title("혼동행렬 (교차검증 예측)")
@@ -233,14 +259,16 @@ def diagnostic_png(result: Result) -> bytes:
         ax.set_xlabel("군집")
         ax.set_ylabel("행 수")
         ax.set_title("군집별 크기")
-    return _png(fig)
+    return display.png(fig, dpi=90)
 
 
 def profile(result: Result) -> pd.DataFrame | None:
+    """What sets each cluster apart (clustering only)."""
     return cluster_profile(result) if result.task == "clustering" else None
 
 
 def stem(result: Result) -> str:
+    """The start of the download file names: dataset, task and model."""
     call = result.extra.get("call", {})
     name = f"{call.get('dataset', 'data')}_{result.task}_{result.model}"
     return name.replace(".", "_")
@@ -273,13 +301,97 @@ def save(result: Result, name: str | None = None) -> tuple[str, bytes]:
 
 
 def task_options() -> list[tuple[str, str]]:
+    """(Korean label, key) of every task, for a menu."""
     return [(label, key) for key, label in TASKS.items()]
 
 
 def model_options(task: str) -> list[tuple[str, str]]:
+    """(Korean label, key) of the models that do ``task``, for a menu."""
     return [(label, key) for key, label in models_for(task).items()]
 
 
-__all__ = ["AIError", "analyse", "check", "columns", "datasets", "defaults", "diagnostic_png",
-           "downloads", "explain", "importance_png", "predictions", "profile", "save",
-           "scores", "task_options", "model_options"]  # fmt: skip
+# -- HTML ------------------------------------------------------------------------------------
+
+STYLE = (
+    display.STYLE
+    + """<style>
+.sd-app { font-family: "NanumGothic", "Nanum Gothic", "Noto Sans KR", sans-serif; }
+.sd-title { font-size: 1.6em; font-weight: bold; }
+.sd-sub { color: #555; margin: 4px 0 8px; }
+.sd-warn { color: #8a6d3b; }
+.sd-download { display: inline-block; margin-right: 12px; }
+.sd-table table { border-collapse: collapse; font-size: .9em; }
+.sd-table td, .sd-table th { border: 1px solid #dde2ea; padding: 2px 6px; }
+</style>"""
+)
+#: What the dashboard says when training fails for a reason nobody foresaw (logged in full).
+UNEXPECTED = "학습 중 예상하지 못한 오류가 났습니다. 관리자에게 알려 주세요."
+#: Downloads go as plain bytes: the browser keeps the file name it is given.
+MIME = "application/octet-stream"
+DOWNLOAD_LABELS = {
+    "csv": "예측 CSV 내려받기",
+    "xlsx": "예측 XLSX 내려받기",
+    "ipynb": "노트북으로 내보내기",
+}
+
+
+def table_html(frame: pd.DataFrame, rows: int = 15) -> str:
+    """The first ``rows`` rows of a table (numbers to 4 significant digits)."""
+    shown = frame.head(rows).to_html(index=False, float_format=lambda v: f"{v:,.4g}")
+    return f'<div class="sd-table">{shown}</div>'
+
+
+def _warnings(warnings: list[str], title: str = "") -> str:
+    if not warnings:
+        return ""
+    items = "".join(f"<li>{display.esc(w)}</li>" for w in warnings)
+    return f'<div class="sd-warn">{title}<ul>{items}</ul></div>'
+
+
+def checks_html(choice: dict) -> tuple[str, str]:
+    """The choice checked: (error, HTML). ``error`` is '' when the choice can train; the HTML
+    lists what to keep in mind, or says why it cannot train."""
+    try:
+        problem = check(choice)
+    except AIError as e:
+        return str(e), display.error(e)
+    shown = _warnings(problem.warnings, "<b>확인할 점</b>")
+    return "", shown or "<div>선택에 문제가 없습니다.</div>"
+
+
+def results_html(result: Result) -> str:
+    """Scores beside the baseline with a sentence on them, warnings, the cluster profile,
+    the first predictions and what the training used."""
+    profiled = profile(result)
+    device = "GPU" if result.used["device"] == "cuda" else "CPU"
+    return (
+        f"<h3>결과</h3><div>{display.esc(explain(result))}</div>"
+        + table_html(scores(result))
+        + _warnings(result.problem.warnings)
+        + (table_html(profiled.reset_index()) if profiled is not None else "")
+        + "<h4>예측 (앞 15행)</h4>"
+        + table_html(predictions(result))
+        + f"<div>학습 {result.seconds:.1f}초 · CPU {result.used['cpus']}개 · {device}</div>"
+    )
+
+
+def pictures_html(result: Result) -> str:
+    """The importance chart (when the model gives one) and the diagnostic chart."""
+    return display.image(importance_png(result)) + display.image(diagnostic_png(result))
+
+
+def downloads_html(result: Result) -> str:
+    """Links to the predictions (CSV, XLSX) and the notebook that redoes the analysis."""
+    return "".join(
+        display.download_link(data, name, DOWNLOAD_LABELS[name.rsplit(".", 1)[1]], MIME)
+        for name, data in downloads(result).items()
+    )
+
+
+def saved_html(name: str, archive: bytes) -> str:
+    """Where the saved model is, how to use it, and the model as a zip."""
+    return (
+        f"<div>모델 '{display.esc(name)}'을 내 모델 폴더에 저장했습니다. "
+        "ai.load_model로 다시 불러와 새 데이터에 예측할 수 있습니다.</div>"
+        + display.download_link(archive, f"{name}.zip", "모델 내려받기", MIME)
+    )

@@ -18,15 +18,17 @@ import html
 import json
 import math
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from seoul_data.catalog.model import CatalogError, Dataset
+from seoul_data.display import with_unit
 from seoul_data.maps import webgl
 from seoul_data.maps.classes import classify
-from seoul_data.maps.leaflet import offline_html, page_iframe
+from seoul_data.maps.leaflet import json_script, offline_html, page_iframe, static_text
 from seoul_data.maps.places import Located, MapError, PlaceColumns, PlaceReport, locate
 
 #: Above these sizes Leaflet slows down and deck.gl draws instead (bench/map_render.py, 2
@@ -82,32 +84,59 @@ class MapPage:
         return screenshot(self.html, Path(path), width, height)
 
 
+#: The keys of a catalog entry, among those ``describe`` returns.
+_DATASET_KEYS = {f.name for f in fields(Dataset)}
+
+
 @dataclass(frozen=True)
 class _Source:
     located: Located
     name: str
     attribution: str
     titles: dict = field(default_factory=dict)  # column → its Korean title (the schema's)
+    #: measures that do not add up over places (rates, shares): averaged, never summed
+    not_summed: frozenset = frozenset()
 
     def title(self, column: str | None) -> str:
         return self.titles.get(column, column) if column else ""
 
 
-def choropleth(data, value: str | None = None, *, level: str | None = None, agg: str = "sum",
-               place: PlaceColumns | None = None, title: str | None = None, unit: str = "",
-               attribution: str = "", renderer: str = "auto") -> MapPage:  # fmt: skip
+def choropleth(
+    data,
+    value: str | None = None,
+    *,
+    level: str | None = None,
+    agg: str = "sum",
+    period: str | None = None,
+    place: PlaceColumns | None = None,
+    title: str | None = None,
+    unit: str = "",
+    attribution: str = "",
+    renderer: str = "auto",
+) -> MapPage:
     """Areas coloured by a value: each gu or dong (``level``) gets the sum (``agg``: 'sum',
     'mean', 'count') of ``value`` over its rows, or the number of rows without ``value``
-    (points are counted in the area they lie in). A GeoDataFrame of polygons is drawn as is."""
-    source = _source(data, place, level, attribution)
+    (points are counted in the area they lie in). A GeoDataFrame of polygons is drawn as is.
+    period: of a dataset of measures, the period drawn ('2019', '2025-Q2'; 'all' for every
+    row); the latest by default, so that a stock counted each period is not added up."""
+    source = _source(data, place, level, attribution, period)
     areas, level, label = _areas(source, value, level, agg)
     title = title or f"{source.name}: {LEVELS.get(level, '구역')}별 {label}"
     return _area_page(areas, title, label, unit, source, level, renderer)
 
 
-def symbols(data, value: str | None = None, *, level: str | None = None, agg: str = "sum",
-            place: PlaceColumns | None = None, title: str | None = None, unit: str = "",
-            attribution: str = "", renderer: str = "auto") -> MapPage:  # fmt: skip
+def symbols(
+    data,
+    value: str | None = None,
+    *,
+    level: str | None = None,
+    agg: str = "sum",
+    place: PlaceColumns | None = None,
+    title: str | None = None,
+    unit: str = "",
+    attribution: str = "",
+    renderer: str = "auto",
+) -> MapPage:
     """Circles sized by a value: at each point, or at the centre of each gu or dong for
     area data (the same totals as ``choropleth``)."""
     source = _source(data, place, level, attribution)
@@ -126,36 +155,45 @@ def symbols(data, value: str | None = None, *, level: str | None = None, agg: st
             centres.y.to_numpy(),
             areas["value"].to_numpy(),
             areas["name"].tolist(),
-        )  # noqa: E501
+        )
     title = title or f"{source.name}: {label} (원 크기)"
     top = np.nanmax(values) if len(values) and np.nanmax(values) > 0 else 1.0
     radius = 3 + 21 * np.sqrt(np.clip(np.nan_to_num(values), 0, None) / top)
-    tips = [f"<b>{html.escape(str(n))}</b><br>{html.escape(label)}: {_fmt(v)}{html.escape(unit)}"
-            for n, v in zip(names, values, strict=True)]  # fmt: skip
-    legend = (f"<b>{html.escape(label)}</b><br>가장 큰 원: {_fmt(top)}{html.escape(unit)}"
-              f"<br><small>원의 면적이 값에 비례</small>")  # fmt: skip
+    tips = [_tip(n, label, v, unit) for n, v in zip(names, values, strict=True)]
+    legend = (
+        f"<b>{html.escape(label)}</b><br>가장 큰 원: {_value(top, unit)}"
+        "<br><small>원의 면적이 값에 비례</small>"
+    )
     if _webgl(renderer, len(lon), WEBGL_POINTS):
-        layer = {"type": "points", "id": "symbols", "positions": _flat(lon, lat),
-                 "radius": np.round(radius, 1).tolist(), "colour": [*_BLUE, 150], "stroke": True,
-                 "tooltips": tips if len(tips) <= WEBGL_POINTS else None}  # fmt: skip
+        layer = {
+            "type": "points",
+            "id": "symbols",
+            "positions": _flat(lon, lat),
+            "radius": np.round(radius, 1).tolist(),
+            "colour": [*_BLUE, 150],
+            "stroke": True,
+            "tooltips": tips if len(tips) <= WEBGL_POINTS else None,
+        }
         return _webgl_page([layer], title, legend, source, len(lon), lon, lat)
 
     m = _leaflet(lon, lat)
     order = np.argsort(-radius)  # small circles on top of large ones
-    rows = [[round(float(lat[i]), 6), round(float(lon[i]), 6), round(float(radius[i]), 1), tips[i]]
-            for i in order]  # fmt: skip
-    # one array and one loop in the page, not one folium object per circle
-    _after(m, (
-        f"{m.get_name()}.whenReady(() => {{ "
-        f"for (const r of {json.dumps(rows, ensure_ascii=False)}) "
-        f"L.circleMarker([r[0], r[1]], {{radius: r[2], weight: 0.8, color: '#fff', "
-        f"fillColor: '#1f5fa8', fillOpacity: 0.6}}).bindTooltip(r[3])"
-        f".addTo({m.get_name()}); }});"))  # fmt: skip
+    rows = [
+        [round(float(lat[i]), 6), round(float(lon[i]), 6), round(float(radius[i]), 1), tips[i]]
+        for i in order
+    ]
+    _script(m, "leaflet-symbols", {"map": m.get_name(), "rows": rows})
     return _leaflet_page(m, title, legend, source, len(lon))
 
 
-def clusters(data, *, place: PlaceColumns | None = None, title: str | None = None,
-             attribution: str = "", renderer: str = "auto") -> MapPage:  # fmt: skip
+def clusters(
+    data,
+    *,
+    place: PlaceColumns | None = None,
+    title: str | None = None,
+    attribution: str = "",
+    renderer: str = "auto",
+) -> MapPage:
     """Points grouped into clusters that split as you zoom in (Leaflet.markercluster); above
     ``WEBGL_POINTS``, counts on a screen grid (deck.gl)."""
     source = _source(data, place, None, attribution)
@@ -163,23 +201,42 @@ def clusters(data, *, place: PlaceColumns | None = None, title: str | None = Non
     title = title or f"{source.name}: 위치 ({len(lon):,}곳)"
     legend = "<b>점 묶음</b><br>숫자: 묶인 곳의 수<br><small>확대하면 나뉩니다</small>"
     if _webgl(renderer, len(lon), WEBGL_POINTS):
-        layer = {"type": "grid", "id": "clusters", "positions": _flat(lon, lat), "cell_px": 28,
-                 "colours": [list(c) for c in _palette()]}  # fmt: skip
+        layer = {
+            "type": "grid",
+            "id": "clusters",
+            "positions": _flat(lon, lat),
+            "cell_px": 28,
+            "colours": [list(c) for c in _palette()],
+        }
         legend = "<b>격자별 개수</b><br>" + _ramp_legend("적음", "많음")
         return _webgl_page([layer], title, legend, source, len(lon), lon, lat)
     from folium.plugins import FastMarkerCluster
 
     m = _leaflet(lon, lat)
-    callback = ("function (row) { return L.circleMarker(new L.LatLng(row[0], row[1]), "
-                "{radius: 5, color: '#1f5fa8', weight: 1, fillOpacity: 0.7}); }")  # fmt: skip
-    FastMarkerCluster(np.c_[np.round(lat, 6), np.round(lon, 6)].tolist(), callback=callback,
-                      options={"chunkedLoading": True}).add_to(m)  # fmt: skip
+    # folium's FastMarkerCluster takes the function that makes each marker as JavaScript
+    # source; circles, because its default markers load their icons from a CDN
+    callback = (
+        "function (row) { return L.circleMarker(new L.LatLng(row[0], row[1]), "
+        "{radius: 5, color: '#1f5fa8', weight: 1, fillOpacity: 0.7}); }"
+    )
+    FastMarkerCluster(
+        np.c_[np.round(lat, 6), np.round(lon, 6)].tolist(),
+        callback=callback,
+        options={"chunkedLoading": True},
+    ).add_to(m)
     return _leaflet_page(m, title, legend, source, len(lon))
 
 
-def density(data, value: str | None = None, *, place: PlaceColumns | None = None,
-            title: str | None = None, attribution: str = "", renderer: str = "auto",
-            radius_px: int = 18) -> MapPage:  # fmt: skip
+def density(
+    data,
+    value: str | None = None,
+    *,
+    place: PlaceColumns | None = None,
+    title: str | None = None,
+    attribution: str = "",
+    renderer: str = "auto",
+    radius_px: int = 18,
+) -> MapPage:
     """Where points are dense (a heat map), weighted by ``value`` if given."""
     source = _source(data, place, None, attribution)
     lon, lat = _points(source)
@@ -189,22 +246,39 @@ def density(data, value: str | None = None, *, place: PlaceColumns | None = None
     title = title or f"{source.name}: {source.title(value) + ' 가중 ' if value else ''}밀도"
     legend = "<b>밀도</b><br>" + _ramp_legend("낮음", "높음")
     if _webgl(renderer, len(lon), WEBGL_POINTS):
-        layer = {"type": "heatmap", "id": "density", "positions": _flat(lon, lat),
-                 "weight": None if value is None else np.round(weight, 3).tolist(),
-                 "radius_px": radius_px * 2}  # fmt: skip
+        layer = {
+            "type": "heatmap",
+            "id": "density",
+            "positions": _flat(lon, lat),
+            "weight": None if value is None else np.round(weight, 3).tolist(),
+            "radius_px": radius_px * 2,
+        }
         return _webgl_page([layer], title, legend, source, len(lon), lon, lat)
     from folium.plugins import HeatMap
 
     m = _leaflet(lon, lat)
     top = weight.max() if len(weight) and weight.max() > 0 else 1.0
-    HeatMap(np.c_[np.round(lat, 6), np.round(lon, 6), weight / top].tolist(), radius=radius_px,
-            blur=radius_px * 0.8, min_opacity=0.25).add_to(m)  # fmt: skip
+    HeatMap(
+        np.c_[np.round(lat, 6), np.round(lon, 6), weight / top].tolist(),
+        radius=radius_px,
+        blur=radius_px * 0.8,
+        min_opacity=0.25,
+    ).add_to(m)
     return _leaflet_page(m, title, legend, source, len(lon))
 
 
-def hexbin(data, value: str | None = None, *, radius_m: float = 500, agg: str = "sum",
-           place: PlaceColumns | None = None, title: str | None = None, unit: str = "",
-           attribution: str = "", renderer: str = "auto") -> MapPage:  # fmt: skip
+def hexbin(
+    data,
+    value: str | None = None,
+    *,
+    radius_m: float = 500,
+    agg: str = "sum",
+    place: PlaceColumns | None = None,
+    title: str | None = None,
+    unit: str = "",
+    attribution: str = "",
+    renderer: str = "auto",
+) -> MapPage:
     """Points gathered into hexagons ``radius_m`` metres across the corner: the number of
     points in each (or the sum or mean of ``value``)."""
     import geopandas as gpd
@@ -230,12 +304,23 @@ def hexbin(data, value: str | None = None, *, radius_m: float = 500, agg: str = 
     shapes = []
     for cq, cr in zip(grouped.q, grouped.r, strict=True):
         cx, cy = radius_m * 1.5 * cq, radius_m * math.sqrt(3) * (cr + cq / 2)
-        shapes.append(Polygon([((cx + radius_m * a) / (111_320 * k), (cy + radius_m * b) / 110_574)
-                               for a, b in corners]))  # fmt: skip
+        shapes.append(
+            Polygon(
+                [
+                    ((cx + radius_m * a) / (111_320 * k), (cy + radius_m * b) / 110_574)
+                    for a, b in corners
+                ]
+            )
+        )
     label = "개수" if not value else f"{source.title(value)} {'합계' if agg == 'sum' else '평균'}"
-    areas = gpd.GeoDataFrame({"name": [f"육각형 {i + 1}" for i in range(len(grouped))],
-                              "value": grouped.value.to_numpy()},
-                             geometry=shapes, crs=4326)  # fmt: skip
+    areas = gpd.GeoDataFrame(
+        {
+            "name": [f"육각형 {i + 1}" for i in range(len(grouped))],
+            "value": grouped.value.to_numpy(),
+        },
+        geometry=shapes,
+        crs=4326,
+    )
     title = title or f"{source.name}: 육각형({radius_m:g}m)별 {label}"
     return _area_page(areas, title, label, unit, source, None, renderer)
 
@@ -257,35 +342,24 @@ h1 {{ font-size: 15px; margin: 6px 10px; }}
 .sd-pair iframe {{ flex: 1; border: 0; height: 100%; }}
 </style></head><body data-renderer="compare">
 <h1>{html.escape(title)}</h1><div class="sd-pair">{frames}</div>
-<script>
-// a move in one map is sent to the other (the maps post {{sdView}}; see deck2d.js, leaflet)
-const frames = [...document.querySelectorAll("iframe")];
-window.addEventListener("message", (event) => {{
-  if (!event.data || !event.data.sdView) return;
-  for (const f of frames) {{
-    if (f.contentWindow !== event.source) {{
-      f.contentWindow.postMessage({{ sdViewSet: event.data.sdView }}, "*");
-    }}
-  }}
-}});
-let loaded = 0;
-for (const f of frames) f.addEventListener("load", () => {{
-  const done = () => f.contentDocument && f.contentDocument.body.dataset.drawnMs;
-  const wait = () => {{
-    if (!done()) return requestAnimationFrame(wait);
-    if (++loaded === 2) document.body.dataset.drawnMs = String(Math.round(performance.now()));
-  }};
-  wait();
-}});
-</script></body></html>"""
+<script>{static_text("compare.js")}</script></body></html>"""
     report = left.report
     return MapPage(page, title, "compare", left.features + right.features, report)
 
 
-def compare_columns(data, first: str, second: str, *, level: str | None = None,
-                    agg: str = "sum", place: PlaceColumns | None = None,
-                    title: str | None = None, unit: str = "", attribution: str = "",
-                    renderer: str = "auto") -> MapPage:  # fmt: skip
+def compare_columns(
+    data,
+    first: str,
+    second: str,
+    *,
+    level: str | None = None,
+    agg: str = "sum",
+    place: PlaceColumns | None = None,
+    title: str | None = None,
+    unit: str = "",
+    attribution: str = "",
+    renderer: str = "auto",
+) -> MapPage:
     """Two value columns of one dataset (two periods, two indicators) as choropleths side by
     side, on one colour scale so the same colour means the same value in both."""
     source = _source(data, place, level, attribution)
@@ -301,14 +375,24 @@ def compare_columns(data, first: str, second: str, *, level: str | None = None,
     return compare(*pages, title=title)
 
 
-def animate(data, time: str, value: str | None = None, *, level: str | None = None,
-            agg: str = "sum", place: PlaceColumns | None = None, title: str | None = None,
-            unit: str = "", attribution: str = "", interval_ms: int = 900) -> MapPage:  # fmt: skip
+def animate(
+    data,
+    time: str,
+    value: str | None = None,
+    *,
+    level: str | None = None,
+    agg: str = "sum",
+    place: PlaceColumns | None = None,
+    title: str | None = None,
+    unit: str = "",
+    attribution: str = "",
+    interval_ms: int = 900,
+) -> MapPage:
     """Areas coloured by a value at each step of ``time`` (a year, a month, an hour), with a
     slider and a play button; the colours keep one scale for every step."""
     import folium
 
-    source = _source(data, place, level, attribution)
+    source = _source(data, place, level, attribution, period="all")  # every step
     frame = source.located.frame
     if time not in frame.columns:
         raise MapError(
@@ -329,26 +413,27 @@ def animate(data, time: str, value: str | None = None, *, level: str | None = No
     values = np.vstack([a["value"].to_numpy(dtype=float) for a in per_step])
     classes = classify(values.reshape(-1))
     colours = [[classes.hex(i) for i in row] for row in classes.index.reshape(values.shape)]
-    tips = [[f"<b>{html.escape(n)}</b><br>{html.escape(label)}: {_fmt(v)}{html.escape(unit)}"
-             for n, v in zip(per_step[0]["name"], row, strict=True)] for row in values]  # fmt: skip
+    names = per_step[0]["name"]
+    tips = [[_tip(n, label, v, unit) for n, v in zip(names, row, strict=True)] for row in values]
     areas = per_step[0]
     title = (
         title or f"{source.name}: {LEVELS.get(level, '구역')}별 {label} ({steps[0]}–{steps[-1]})"
     )
     m = _leaflet(*_bounds_points(areas))
     outline = areas[["name", "geometry"]].reset_index(drop=True).to_json(ensure_ascii=False)
-    shapes = folium.GeoJson(outline, style_function=lambda f: {"color": "#555", "weight": 0.6,
-                                                      "fillOpacity": 0.85})  # fmt: skip
-    shapes.add_to(m)
-    spec = {"steps": [str(s) for s in steps], "colours": colours, "tips": tips,
-            "interval": interval_ms}  # fmt: skip
-    script = _ANIMATION.replace("__LAYER__", shapes.get_name()).replace(
-        "__MAP__", m.get_name()
-    ).replace("__SPEC__", json.dumps(spec, ensure_ascii=False))  # fmt: skip
-    m.get_root().html.add_child(
-        folium.Element(_ANIMATION_CONTROL.replace("__TIME__", html.escape(time)))
+    shapes = folium.GeoJson(
+        outline, style_function=lambda f: {"color": "#555", "weight": 0.6, "fillOpacity": 0.85}
     )
-    _after(m, script)
+    shapes.add_to(m)
+    m.get_root().html.add_child(folium.Element(_player(time)))
+    spec = {
+        "layer": shapes.get_name(),
+        "steps": [str(s) for s in steps],
+        "colours": colours,
+        "tips": tips,
+        "interval": interval_ms,
+    }
+    _script(m, "leaflet-animation", spec)
     legend = classes.legend_html(unit, label)
     return _leaflet_page(m, title, legend, source, len(areas))
 
@@ -356,11 +441,13 @@ def animate(data, time: str, value: str | None = None, *, level: str | None = No
 # -- sources -------------------------------------------------------------------------------
 
 
-def _source(data, place, level, attribution) -> _Source:
+def _source(data, place, level, attribution, period: str | None = None) -> _Source:
     import geopandas as gpd
 
-    from seoul_data.catalog.model import CatalogError
+    from seoul_data.catalog.meaning import summable
     from seoul_data.load import describe, load
+    from seoul_data.sources import concepts
+    from seoul_data.tidy import one_period
 
     if isinstance(data, str):
         try:
@@ -374,9 +461,21 @@ def _source(data, place, level, attribution) -> _Source:
         frame = load(data)
         if isinstance(frame, gpd.GeoDataFrame):
             frame = pd.DataFrame(frame.drop(columns="geometry"))
+        dataset = Dataset.from_dict({k: v for k, v in meta.items() if k in _DATASET_KEYS})
+        try:
+            frame, said = one_period(dataset, frame, period)
+        except CatalogError as e:
+            raise MapError(f"그 기간의 자료가 없습니다: {e}") from None
         located = locate(frame, place, level=level, schema=meta["schema"])
         titles = {c["name"]: c["title"] for c in meta["schema"] if c.get("title")}
-        return _Source(located, meta["title"], attribution or meta.get("attribution", ""), titles)
+        measured = {c.name for c in dataset.schema if c.measure}
+        return _Source(
+            located,
+            f"{meta['title']} ({said})" if said else meta["title"],
+            attribution or meta.get("attribution", ""),
+            titles,
+            frozenset(measured - summable(dataset, concepts())),
+        )
     if isinstance(data, gpd.GeoDataFrame):
         frame = data.to_crs(4326)
         kind = "point" if (frame.geom_type == "Point").all() else "area"
@@ -397,6 +496,8 @@ def _areas(source: _Source, value, level, agg):
 
     located = source.located
     frame = located.frame
+    if agg == "sum" and value in source.not_summed:
+        agg = "mean"  # a rate of several rows is not their sum
     how = {"sum": "sum", "mean": "mean", "count": "size"}.get(agg if value else "count")
     if how is None:
         raise MapError(f"집계 방법은 sum, mean, count 중 하나입니다: {agg!r}")
@@ -409,15 +510,20 @@ def _areas(source: _Source, value, level, agg):
     )
     if located.place.kind == "area":
         numbers = _numbers(frame, value) if value else np.ones(len(frame))
-        areas = gpd.GeoDataFrame({"name": _names(frame), "value": numbers},
-                                 geometry=frame.geometry.to_numpy(), crs=4326)  # fmt: skip
+        areas = gpd.GeoDataFrame(
+            {"name": _names(frame), "value": numbers}, geometry=frame.geometry.to_numpy(), crs=4326
+        )
         return areas, None, (source.title(value) or "값")
     level = level or ("dong" if located.place.kind in ("point", "dong") else "gu")
     shapes = boundaries(level)
     key = "mois" if level == "gu" else "mois10"
     if located.place.kind == "point":
-        joined = gpd.sjoin(frame, shapes[[key, "geometry"]].rename(columns={key: "__key"}),
-                           how="inner", predicate="within")  # fmt: skip
+        joined = gpd.sjoin(
+            frame,
+            shapes[[key, "geometry"]].rename(columns={key: "__key"}),
+            how="inner",
+            predicate="within",
+        )
         keys = joined["__key"]
         rows = joined
     else:
@@ -429,8 +535,11 @@ def _areas(source: _Source, value, level, agg):
     values = shapes[key].map(totals)
     if how == "size":
         values = values.fillna(0)
-    areas = gpd.GeoDataFrame({"name": names.to_numpy(), "value": values.to_numpy(dtype=float)},
-                             geometry=shapes.geometry.to_numpy(), crs=4326)  # fmt: skip
+    areas = gpd.GeoDataFrame(
+        {"name": names.to_numpy(), "value": values.to_numpy(dtype=float)},
+        geometry=shapes.geometry.to_numpy(),
+        crs=4326,
+    )
     return areas, level, label
 
 
@@ -465,34 +574,51 @@ def _names(frame: pd.DataFrame) -> list[str]:
 # -- pages -----------------------------------------------------------------------------------
 
 
-def _area_page(areas, title, label, unit, source: _Source, level, renderer,
-               reference=None) -> MapPage:  # fmt: skip
+def _area_page(
+    areas, title, label, unit, source: _Source, level, renderer, reference=None
+) -> MapPage:
     classes = classify(areas["value"].to_numpy(dtype=float), reference=reference)
     legend = classes.legend_html(unit, label)
-    tips = [f"<b>{html.escape(str(n))}</b><br>{html.escape(label)}: "
-            f"{'자료 없음' if v != v else _fmt(v) + html.escape(unit)}"
-            for n, v in zip(areas["name"], areas["value"], strict=True)]  # fmt: skip
+    tips = [_tip(n, label, v, unit) for n, v in zip(areas["name"], areas["value"], strict=True)]
     west, south, east, north = areas.total_bounds
     if _webgl(renderer, len(areas), WEBGL_POLYGONS):
         shapes = json.loads(areas[["geometry"]].to_json(drop_id=True, ensure_ascii=False))
         for i, feature in enumerate(shapes["features"]):
             feature["properties"] = {"__i": i}
         fill = [[*classes.rgb(i), 220] for i in classes.index]
-        layer = {"type": "polygons", "id": "areas", "geojson": shapes, "fill": fill,
-                 "tooltips": tips, "line_px": 0.4 if len(areas) > 1000 else 0.8}  # fmt: skip
-        return _webgl_page([layer], title, legend, source, len(areas),
-                           np.array([west, east]), np.array([south, north]), level)  # fmt: skip
+        layer = {
+            "type": "polygons",
+            "id": "areas",
+            "geojson": shapes,
+            "fill": fill,
+            "tooltips": tips,
+            "line_px": 0.4 if len(areas) > 1000 else 0.8,
+        }
+        return _webgl_page(
+            [layer],
+            title,
+            legend,
+            source,
+            len(areas),
+            np.array([west, east]),
+            np.array([south, north]),
+            level,
+        )
     import folium
 
     m = _leaflet(np.array([west, east]), np.array([south, north]))
     shapes = areas.assign(colour=[classes.hex(i) for i in classes.index], tip=tips)
     folium.GeoJson(
         shapes[["tip", "colour", "geometry"]].reset_index(drop=True).to_json(ensure_ascii=False),
-        style_function=lambda f: {"fillColor": f["properties"]["colour"], "color": "#555",
-                                  "weight": 0.6, "fillOpacity": 0.85},
+        style_function=lambda f: {
+            "fillColor": f["properties"]["colour"],
+            "color": "#555",
+            "weight": 0.6,
+            "fillOpacity": 0.85,
+        },
         highlight_function=lambda f: {"weight": 2, "color": "#222"},
         tooltip=folium.GeoJsonTooltip(["tip"], labels=False),
-    ).add_to(m)  # fmt: skip
+    ).add_to(m)
     return _leaflet_page(m, title, legend, source, len(areas), level)
 
 
@@ -501,7 +627,7 @@ def _credit(source: _Source, level: str | None) -> str:
         source.attribution,
         BOUNDARY_CREDIT["dong"] if level == "dong" else "",
         BOUNDARY_CREDIT["gu"],
-    ]  # fmt: skip  (the gu outlines are always drawn)
+    ]  # the gu outlines are always drawn
     tiles = os.environ.get(TILE_ATTRIBUTION_ENV) if os.environ.get(TILE_URL_ENV) else ""
     return " | ".join(html.escape(p) for p in dict.fromkeys([*parts, tiles]) if p)
 
@@ -521,13 +647,25 @@ def _leaflet(lon: np.ndarray, lat: np.ndarray):
     url = os.environ.get(TILE_URL_ENV)
     if url:
         folium.TileLayer(url, attr=os.environ.get(TILE_ATTRIBUTION_ENV) or "내부 지도").add_to(m)
-    folium.GeoJson(_gu_outline(), name="자치구 경계", interactive=False,
-                   style_function=lambda f: {"color": "#888", "weight": 1, "fill": True,
-                                             "fillColor": "#f4f4f2",
-                                             "fillOpacity": 0.6}).add_to(m)  # fmt: skip
+    folium.GeoJson(
+        _gu_outline(),
+        name="자치구 경계",
+        interactive=False,
+        style_function=lambda f: {
+            "color": "#888",
+            "weight": 1,
+            "fill": True,
+            "fillColor": "#f4f4f2",
+            "fillOpacity": 0.6,
+        },
+    ).add_to(m)
     if len(lon):
-        m.fit_bounds([[float(np.nanmin(lat)), float(np.nanmin(lon))],
-                      [float(np.nanmax(lat)), float(np.nanmax(lon))]])  # fmt: skip
+        m.fit_bounds(
+            [
+                [float(np.nanmin(lat)), float(np.nanmin(lon))],
+                [float(np.nanmax(lat)), float(np.nanmax(lon))],
+            ]
+        )
     return m
 
 
@@ -538,40 +676,59 @@ def _leaflet_page(
 
     credit = _credit(source, level)
     root = m.get_root()
-    root.html.add_child(folium.Element(
-        f'<div class="sd-title">{html.escape(title)}</div><div class="sd-legend-box">{legend}</div>'
-        f"<style>{webgl.CSS.replace('#sd-map', '.folium-map')}"
-        ".leaflet-container { background: #fdfdfb; }</style>"))  # fmt: skip
-    _after(
-        m,
-        _LEAFLET_SCRIPT.replace("__MAP__", m.get_name()).replace(
-            "__CREDIT__", json.dumps(credit, ensure_ascii=False)
-        ),
+    root.html.add_child(
+        folium.Element(
+            f'<div class="sd-title">{html.escape(title)}</div>'
+            f'<div class="sd-legend-box">{legend}</div>'
+            f"<style>{webgl.CSS.replace('#sd-map', '.folium-map')}"
+            ".leaflet-container { background: #fdfdfb; }</style>"
+        )
     )
+    _script(m, "leaflet-page", {"map": m.get_name(), "credit": credit})
     root.title = title
     page = offline_html(m).replace("<head>", '<head>\n<meta charset="utf-8">', 1)
     page = page.replace("<body>", '<body data-renderer="leaflet">', 1)
     return MapPage(page, title, "leaflet", features, source.located.report)
 
 
-def _after(m, code: str) -> None:
-    """Script that runs once the map and the layers added so far exist."""
+def _script(m, name: str, data: dict) -> None:
+    """Our script static/<name>.js, run once the map and the layers added so far exist,
+    with ``data`` in the page for it (JSON, ``id="sd-<name>"``)."""
+    import folium
     from branca.element import MacroElement
     from jinja2 import Template
 
+    m.get_root().html.add_child(folium.Element(json_script(f"sd-{name}", data)))
+    code = static_text(f"{name}.js")
     element = MacroElement()
-    element._template = Template("{% macro script(this, kwargs) %}" + code + "{% endmacro %}")
+    element._template = Template(
+        "{% macro script(this, kwargs) %}{% raw %}" + code + "{% endraw %}{% endmacro %}"
+    )
     m.add_child(element)
 
 
 def _webgl_page(layers, title, legend, source: _Source, features, lon, lat, level=None) -> MapPage:
-    layers = [{"type": "outline", "id": "gu", "geojson": _gu_outline(), "fill": [],
-               "line": [120, 120, 120, 160], "line_px": 1}, *layers]  # fmt: skip
+    layers = [
+        {
+            "type": "outline",
+            "id": "gu",
+            "geojson": _gu_outline(),
+            "fill": [],
+            "line": [120, 120, 120, 160],
+            "line_px": 1,
+        },
+        *layers,
+    ]
     west, east = float(np.nanmin(lon)), float(np.nanmax(lon))
     south, north = float(np.nanmin(lat)), float(np.nanmax(lat))
-    page = webgl.page(layers, title=title, bounds=(west, south, east, north), legend=legend,
-                      attribution=_credit(source, level),
-                      tile_url=os.environ.get(TILE_URL_ENV) or None)  # fmt: skip
+    page = webgl.page(
+        layers,
+        title=title,
+        bounds=(west, south, east, north),
+        legend=legend,
+        attribution=_credit(source, level),
+        tile_url=os.environ.get(TILE_URL_ENV) or None,
+    )
     return MapPage(page, title, "webgl", features, source.located.report)
 
 
@@ -610,75 +767,29 @@ def _palette():
 
 def _ramp_legend(low: str, high: str) -> str:
     stops = ", ".join("rgb({},{},{})".format(*c) for c in _palette())
-    return (f'<div style="width:140px;height:10px;background:linear-gradient(90deg,{stops})"></div>'
-            f'<div style="display:flex;justify-content:space-between;width:140px">'
-            f"<span>{low}</span><span>{high}</span></div>")  # fmt: skip
+    return (
+        f'<div style="width:140px;height:10px;background:linear-gradient(90deg,{stops})"></div>'
+        f'<div style="display:flex;justify-content:space-between;width:140px">'
+        f"<span>{low}</span><span>{high}</span></div>"
+    )
 
 
-def _fmt(value: float) -> str:
-    if value != value:
-        return "자료 없음"
-    if abs(value) >= 100 or float(value).is_integer():
-        return f"{value:,.0f}"
-    return f"{value:,.2f}"
+def _value(value: float, unit: str) -> str:
+    return html.escape(with_unit(value, unit, missing="자료 없음"))
 
 
-# Leaflet: the publisher's credit, moves sent to a side-by-side partner, and when drawn
-_LEAFLET_SCRIPT = """
-(function () {
-  const map = __MAP__;
-  map.attributionControl.setPrefix(false);
-  map.attributionControl.addAttribution(__CREDIT__);
-  let remote = false;
-  map.on("moveend", () => {
-    if (remote) { remote = false; return; }
-    if (window.parent !== window) {
-      const c = map.getCenter();
-      const view = { lon: c.lng, lat: c.lat, zoom: map.getZoom() - 1 };
-      window.parent.postMessage({ sdView: view }, "*");
-    }
-  });
-  window.addEventListener("message", (event) => {
-    const v = event.data && event.data.sdViewSet;
-    if (v) { remote = true; map.setView([v.lat, v.lon], v.zoom + 1, { animate: false }); }
-  });
-  requestAnimationFrame(() => requestAnimationFrame(() => {
-    document.body.dataset.drawnMs = String(Math.round(performance.now()));
-  }));
-})();
-"""
-_ANIMATION_CONTROL = """
-<div class="sd-player" style="position:absolute;top:44px;left:50%;transform:translateX(-50%);
- z-index:1000;background:rgba(255,255,255,.92);padding:4px 10px;border-radius:4px;
- font-size:13px;box-shadow:0 1px 4px rgba(0,0,0,.2)">
- <button id="sd-play" type="button" aria-label="재생">▶ 재생</button>
- <label>__TIME__ <input id="sd-step" type="range" min="0" value="0"></label>
- <b id="sd-step-label"></b></div>
-"""
-_ANIMATION = """
-(function () {
-  const spec = __SPEC__;
-  const layer = __LAYER__;
-  const slider = document.getElementById("sd-step");
-  const label = document.getElementById("sd-step-label");
-  const button = document.getElementById("sd-play");
-  slider.max = spec.steps.length - 1;
-  const layers = layer.getLayers();
-  function show(i) {
-    layers.forEach((shape, j) => {
-      shape.setStyle({ fillColor: spec.colours[i][j] });
-      shape.unbindTooltip(); shape.bindTooltip(spec.tips[i][j]);
-    });
-    slider.value = i; label.textContent = spec.steps[i];
-    document.body.dataset.step = String(i);
-  }
-  let timer = null;
-  button.addEventListener("click", () => {
-    if (timer) { clearInterval(timer); timer = null; button.textContent = "▶ 재생"; return; }
-    button.textContent = "⏸ 멈춤";
-    timer = setInterval(() => show((+slider.value + 1) % spec.steps.length), spec.interval);
-  });
-  slider.addEventListener("input", () => show(+slider.value));
-  show(0);
-})();
-"""
+def _tip(name, label: str, value: float, unit: str) -> str:
+    """An area's or a point's tooltip (HTML): its name, what is shown and the value."""
+    return f"<b>{html.escape(str(name))}</b><br>{html.escape(label)}: {_value(value, unit)}"
+
+
+def _player(time: str) -> str:
+    """The slider and play button of an animated map (static/leaflet-animation.js)."""
+    return (
+        '<div class="sd-player" style="position:absolute;top:44px;left:50%;'
+        "transform:translateX(-50%);z-index:1000;background:rgba(255,255,255,.92);"
+        'padding:4px 10px;border-radius:4px;font-size:13px;box-shadow:0 1px 4px rgba(0,0,0,.2)">'
+        '<button id="sd-play" type="button" aria-label="재생">▶ 재생</button> '
+        f'<label>{html.escape(time)} <input id="sd-step" type="range" min="0" value="0"></label> '
+        '<b id="sd-step-label"></b></div>'
+    )

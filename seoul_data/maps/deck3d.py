@@ -12,22 +12,20 @@ basemap, no tiles. The areas themselves are the map.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import anywidget
 import traitlets as t
 
-STATIC = Path(__file__).parent / "static"
+from seoul_data.maps.leaflet import static_text
+
 #: Seoul seen from the south-west, tilted (deck.gl view state).
 SEOUL_VIEW = {"longitude": 126.99, "latitude": 37.53, "zoom": 9.8, "pitch": 50, "bearing": -15}
 
 
 def _esm() -> str:
     # our deck.gl bundle (scripts/build-deckgl.mjs) hands itself to a local `module`
-    deck = (STATIC / "deckgl-9.4.0.min.js").read_text(encoding="utf-8")
-    widget = (STATIC / "deck3d.js").read_text(encoding="utf-8")
     wrapper = "const module = { exports: {} }; const exports = module.exports;"
-    return f"{wrapper}\n{deck}\n;\n{widget}"
+    return f"{wrapper}\n{static_text('deckgl-9.4.0.min.js')}\n;\n{static_text('deck3d.js')}"
 
 
 class Choropleth3D(anywidget.AnyWidget):
@@ -59,3 +57,15 @@ class Choropleth3D(anywidget.AnyWidget):
             self.fill = [[int(c) for c in rgb[:3]] + [255] for rgb in fill]
             self.tooltips = [str(tip) for tip in tooltips]
             self.revision += 1
+
+
+def show(box, frame, *, level: str, elevation, fill, tooltips, height: int = 520) -> None:
+    """Draw a 3D choropleth in ``box`` (an ipywidgets Box): new values on the map already
+    there when it shows the same ``level`` of areas, else a new map (other shapes)."""
+    shown = box.children[0] if box.children else None
+    if shown is not None and getattr(shown, "areas", None) == level:
+        shown.set_values(elevation, fill, tooltips)
+        return
+    map3d = Choropleth3D(frame, elevation=elevation, fill=fill, tooltips=tooltips, height=height)
+    map3d.areas = level
+    box.children = (map3d,)

@@ -34,7 +34,7 @@ EXAMPLES = (
         "safety.heat_shelters_2023",
         "choropleth",
         {"level": "dong", "value": "capacity", "unit": "명"},
-    ),  # fmt: skip
+    ),
     Example("안심이 CCTV 8만 대 밀도", "safety.ansimi_cctv", "density", {"value": "cameras"}),
     Example("공중화장실 점 묶음", "facilities.public_toilets", "clusters"),
     Example(
@@ -42,33 +42,33 @@ EXAMPLES = (
         "transport.public_parking",
         "symbols",
         {"value": "capacity", "unit": "면"},
-    ),  # fmt: skip
+    ),
     Example(
         "CCTV 육각형 집계 (500m)",
         "safety.ansimi_cctv",
         "hexbin",
         {"value": "cameras", "unit": "대"},
-    ),  # fmt: skip
+    ),
     Example(
         "동별 인구밀도 (최근 연도)",
         "population.dong_households_density",
         "choropleth",
         {"level": "dong", "value": "density", "agg": "mean", "unit": "명/km²"},
         latest_year=True,
-    ),  # fmt: skip
+    ),
     Example(
         "동별 인구밀도 연도별 변화",
         "population.dong_households_density",
         "animate",
         {"level": "dong", "value": "density", "agg": "mean", "time": "year", "unit": "명/km²"},
-    ),  # fmt: skip
+    ),
     Example(
         "자치구 CCTV: 2014년 · 2016년 설치",
         "misc.gu_cctv_2016",
         "choropleth",
         {"level": "gu", "unit": "대"},
         compare=("installed_2014", "installed_2016"),
-    ),  # fmt: skip
+    ),
 )
 
 
@@ -95,21 +95,32 @@ def mappable() -> list[tuple[str, str]]:
 
 
 def columns(dataset_id: str) -> tuple[pd.DataFrame, list[PlaceColumns], list[str]]:
-    """The dataset, the ways its rows are placed (best first) and its value columns."""
+    """The dataset, the ways its rows are placed (best first) and its value columns (the
+    declared measures first)."""
     from seoul_data.load import describe, load
 
     frame = load(dataset_id)
-    places = candidates(frame, describe(dataset_id)["schema"])
+    schema = describe(dataset_id)["schema"]
+    places = candidates(frame, schema)
     if not places:
         raise MapError(
             "이 자료에서는 위치를 나타내는 열(위도·경도, 자치구, 행정동, 주소)을 찾지 못했습니다."
         )
-    return frame, places, value_columns(frame, places[0])
+    # the measures the schema declares first, then other numbers (a year, a count column)
+    measured = {c["name"] for c in schema if c.get("measure")}
+    values = sorted(value_columns(frame, places[0]), key=lambda column: column not in measured)
+    return frame, places, values
 
 
-def draw(dataset_id: str, chart: str, *, place: PlaceColumns | None = None,
-         value: str | None = None, level: str | None = None,
-         **options) -> charts.MapPage:  # fmt: skip
+def draw(
+    dataset_id: str,
+    chart: str,
+    *,
+    place: PlaceColumns | None = None,
+    value: str | None = None,
+    level: str | None = None,
+    **options,
+) -> charts.MapPage:
     """One map of a dataset, as the gallery's menus describe it."""
     if chart not in charts.CHART_TYPES and chart != "animate":
         raise MapError(f"지도 종류를 고르세요: {', '.join(charts.CHART_TYPES.values())}")

@@ -4,11 +4,16 @@ folium's other CDN assets (jQuery, Bootstrap, icon fonts) are left out.
 
 Keep to what Leaflet and those plugins draw (GeoJson with tooltips, circle markers,
 clusters, heat) and give legends as HTML (branca's colour maps fetch d3 from a CDN).
+
+Our own page scripts are files in static/ too, read by :func:`static_text`; a page gives
+them its data in a ``<script type="application/json">`` element (:func:`json_script`) that
+they read by id, so no JavaScript is written inside Python strings.
 """
 
 from __future__ import annotations
 
 import html
+import json
 from pathlib import Path
 
 STATIC = Path(__file__).parent / "static"
@@ -19,12 +24,24 @@ PLUGINS = {
 }
 
 
+def static_text(name: str) -> str:
+    """One of the files in static/ (a script, a stylesheet) as text."""
+    return (STATIC / name).read_text(encoding="utf-8")
+
+
+def json_script(element_id: str, data) -> str:
+    """``data`` for one of our scripts: a ``<script type="application/json">`` element with
+    that id (compact JSON; ``</`` is escaped so the data cannot close the element)."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+    return f'<script id="{element_id}" type="application/json">{text}</script>'
+
+
 def _inline(script: str | None, style: str | None) -> str:
     parts = []
     if style:
-        parts.append(f"<style>{(STATIC / style).read_text(encoding='utf-8')}</style>")
+        parts.append(f"<style>{static_text(style)}</style>")
     if script:
-        parts.append(f"<script>{(STATIC / script).read_text(encoding='utf-8')}</script>")
+        parts.append(f"<script>{static_text(script)}</script>")
     return "\n".join(parts)
 
 

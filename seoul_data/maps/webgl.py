@@ -5,21 +5,24 @@ Nothing is fetched: no CDN, and tiles only when a tile server is configured."""
 from __future__ import annotations
 
 import html
-import json
-from pathlib import Path
 
-STATIC = Path(__file__).parent / "static"
+from seoul_data.maps.leaflet import json_script, static_text
 
 
-def page(layers: list[dict], *, title: str, bounds: tuple[float, float, float, float],
-         legend: str = "", attribution: str = "", tile_url: str | None = None) -> str:  # fmt: skip
+def page(
+    layers: list[dict],
+    *,
+    title: str,
+    bounds: tuple[float, float, float, float],
+    legend: str = "",
+    attribution: str = "",
+    tile_url: str | None = None,
+) -> str:
     """The page: ``layers`` are dicts for static/deck2d.js (type 'polygons', 'outline',
     'points', 'heatmap' or 'grid' and their columns); ``legend`` and ``attribution`` are
     HTML; ``bounds`` (west, south, east, north) is what the view fits."""
     spec = {"layers": layers, "bounds": [float(b) for b in bounds], "tile_url": tile_url}
-    data = json.dumps(spec, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
-    deck = (STATIC / "deckgl-9.4.0.min.js").read_text(encoding="utf-8")
-    script = (STATIC / "deck2d.js").read_text(encoding="utf-8")
+    deck = static_text("deckgl-9.4.0.min.js")
     return f"""<!DOCTYPE html>
 <html lang="ko"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -29,11 +32,11 @@ def page(layers: list[dict], *, title: str, bounds: tuple[float, float, float, f
 <div class="sd-title">{html.escape(title)}</div>
 {f'<div class="sd-legend-box">{legend}</div>' if legend else ""}
 <div class="sd-attribution">{attribution}</div>
-<script id="sd-spec" type="application/json">{data}</script>
+{json_script("sd-spec", spec)}
 <script>const module = {{ exports: {{}} }}; const exports = module.exports;
 {deck}
 ;
-{script}</script>
+{static_text("deck2d.js")}</script>
 </body></html>"""
 
 

@@ -1,5 +1,6 @@
-"""What the 서울 인구관 dashboard shows, as plain data: indicator cards, map values by year,
-rankings, two-district comparisons and the downloadable table.
+"""What the 서울 인구관 dashboard shows, as plain data: the menus, indicator cards, map
+values by year, rankings, two-district comparisons and the downloadable table (drawn by
+``page``).
 
 An indicator can hold several kinds of period in one year (year end '2020-12', a quarter
 '2021-Q2', a calendar year '2020'); the hall shows one per year: the calendar year or the
@@ -26,9 +27,11 @@ def main_periods(frame: pd.DataFrame) -> pd.DataFrame:
         return frame
     periods = frame[["level", "year", "period"]].drop_duplicates()
     periods = periods.assign(
-        rank=[0 if p in (str(y), f"{y}-12") else 1
-              for y, p in zip(periods.year, periods.period, strict=True)]
-    )  # fmt: skip
+        rank=[
+            0 if p in (str(y), f"{y}-12") else 1
+            for y, p in zip(periods.year, periods.period, strict=True)
+        ]
+    )
     chosen = periods.sort_values(["rank", "period"], ascending=[True, False])
     chosen = chosen.drop_duplicates(["level", "year"])
     keep = set(zip(chosen.level, chosen.year, chosen.period, strict=True))
@@ -61,6 +64,7 @@ def levels(indicator_id: str) -> list[str]:
 
 
 def years(indicator_id: str, level: str) -> list[int]:
+    """The years with values at a level, oldest first."""
     return sorted(int(y) for y in values(indicator_id, level).year.unique())
 
 
@@ -69,18 +73,25 @@ def indicators_of(area: str) -> list[dict]:
     if area not in AREAS:
         raise ValueError(f"알 수 없는 전시관입니다: {area!r} (가능: {', '.join(AREAS)})")
     return [
-        {"id": d.id, "name": d.name, "unit": d.unit, "supported": d.supported,
-         "missing": d.missing}
-        for d in definitions() if d.area == area
-    ]  # fmt: skip
+        {"id": d.id, "name": d.name, "unit": d.unit, "supported": d.supported, "missing": d.missing}
+        for d in definitions()
+        if d.area == area
+    ]
 
 
 def card(indicator_id: str) -> dict:
     """One indicator card: the latest city value with its year and source, the change from
     the year before, the city series, the definition; or what data is missing."""
     d = get(indicator_id)
-    base = {"id": d.id, "name": d.name, "unit": d.unit, "definition": d.definition,
-            "note": d.note, "supported": d.supported, "missing": d.missing}  # fmt: skip
+    base = {
+        "id": d.id,
+        "name": d.name,
+        "unit": d.unit,
+        "definition": d.definition,
+        "note": d.note,
+        "supported": d.supported,
+        "missing": d.missing,
+    }
     if not d.supported:
         return {**base, "value": None, "series": []}
     try:
@@ -159,14 +170,33 @@ def table(indicator_id: str) -> pd.DataFrame:
     d = get(indicator_id)
     frame = indicator(indicator_id)
     level_names = {"city": "서울시", **MAP_LEVELS}
-    return pd.DataFrame({
-        "지표": d.name,
-        "지역": frame.area_name,
-        "단위지역": frame.level.map(level_names),
-        "자치구": frame.gu,
-        "연도": frame.year,
-        "기간": frame.period,
-        "값": frame.value,
-        "단위": frame.unit,
-        "출처": frame.source,
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "지표": d.name,
+            "지역": frame.area_name,
+            "단위지역": frame.level.map(level_names),
+            "자치구": frame.gu,
+            "연도": frame.year,
+            "기간": frame.period,
+            "값": frame.value,
+            "단위": frame.unit,
+            "출처": frame.source,
+        }
+    )
+
+
+def supported(area: str) -> list[tuple[str, str]]:
+    """(name, id) of the hall's indicators that have data: the indicator menu."""
+    return [(i["name"], i["id"]) for i in indicators_of(area) if i["supported"]]
+
+
+def level_options(indicator_levels: list[str]) -> list[tuple[str, str]]:
+    """(Korean name, level) of the levels: the level buttons."""
+    return [(MAP_LEVELS[level], level) for level in indicator_levels]
+
+
+def gu_names() -> list[str]:
+    """The 25 gu in the maps' order: the comparison menus."""
+    from seoul_data.geo import boundaries
+
+    return list(boundaries("gu")["name_ko"])

@@ -55,6 +55,7 @@ import pandas as pd
 from seoul_data import geo, population_hall
 from seoul_data.catalog import CatalogError
 from seoul_data.catalog.meaning import AgeGroups, Layout, Measure, MeasureSource, layout, measures
+from seoul_data.display import with_unit
 from seoul_data.load import catalog, describe, load
 from seoul_data.paths import data_dir
 from seoul_data.population_hall import IndicatorNotSupported
@@ -67,7 +68,7 @@ from seoul_data.search.phrases import (
 )
 from seoul_data.search.query import ParsedQuery, Period, morphemes, parse
 from seoul_data.sources import concepts, declared, sources
-from seoul_data.tidy import CITY, keyed
+from seoul_data.tidy import CITY, keyed, period_label
 
 #: The measures and where each is held, as the catalog's declarations say.
 MEASURES: tuple[Measure, ...] = measures([s.dataset for s in sources()], concepts())
@@ -279,19 +280,18 @@ def _unknown_names(text: str) -> list[str]:
 def _known_word(form: str) -> bool:
     if form.startswith("서울") or geo.find_gu(form) or geo.find_dong(form):
         return True
-    if len(form) >= 2 and _squeeze(form) in _vocabulary(str(data_dir())):
+    if len(form) >= 2 and _squeeze(form) in _vocabulary():
         return True
     word = parse(form)
     return bool(word.sex or word.age or word.period)
 
 
-@functools.lru_cache(maxsize=4)
-def _vocabulary(directory: str) -> str:
+@functools.cache
+def _vocabulary() -> str:
     """The words of the measures and of their datasets' titles, keywords and publishers."""
     words = [w for m in MEASURES for w in m.words] + list(_indicator_words())
-    for dataset in LAYOUTS:
-        meta = describe(dataset)
-        words += [meta["title"], meta["publisher"], meta["provider"], *meta["keywords"]]
+    for dataset in map(declared, LAYOUTS):
+        words += [dataset.title, dataset.publisher, dataset.provider, *dataset.keywords]
     words += [pattern for pattern, _, _ in SOURCE_HINTS]
     return _squeeze(" ".join(words))
 
@@ -353,7 +353,7 @@ def _measure_value(measure: Measure, place: Place, parsed: ParsedQuery) -> _Valu
         dataset=best.source.dataset,
         publisher=meta["publisher"],
         series=series,
-        range=[(_key_label(k), best.values[k]) for k in best.picked]
+        range=[(period_label(k), best.values[k]) for k in best.picked]
         if len(best.picked) > 1
         else [],
         note="; ".join(n for n in (best.source.note, best.basis) if n),
@@ -364,9 +364,14 @@ def _measure_value(measure: Measure, place: Place, parsed: ParsedQuery) -> _Valu
 
 def _option(measure: Measure, source: MeasureSource, place: Place, parsed: ParsedQuery, order: int):
     layout = LAYOUTS[source.dataset]
-    meta = describe(source.dataset)
-    latest = meta["versions"][-1] if meta["versions"] else {}
-    table = _table(source.dataset, str(data_dir()), tuple(latest.items()))
+    try:
+        meta = describe(source.dataset)
+        latest = meta["versions"][-1] if meta["versions"] else {}
+        table = _table(source.dataset, str(data_dir()), tuple(latest.items()))
+    except PermissionError:
+        raise _NoAnswer("이 자료를 볼 권한이 없습니다") from None
+    except CatalogError:  # declared, but not (yet) loaded into this data directory
+        raise _NoAnswer("이 자료가 플랫폼에 적재되어 있지 않습니다") from None
     stage = 0  # how far this source got: place, age and sex, period, a value
     try:
         rows, native, how = _place_rows(table, layout, place)
@@ -399,9 +404,9 @@ def _option(measure: Measure, source: MeasureSource, place: Place, parsed: Parse
         label = f"{days.min():%Y-%m-%d} – {days.max():%Y-%m-%d}"
     if label is None:
         label = (
-            _key_label(picked[-1])
+            period_label(picked[-1])
             if len(picked) == 1
-            else (f"{_key_label(picked[0])}–{_key_label(picked[-1])}")
+            else (f"{period_label(picked[0])}–{period_label(picked[-1])}")
         )
     fallback = layout.grain == "quarter" and parsed.period and not parsed.period.quarter
     if fallback:
@@ -607,7 +612,7 @@ def _period_keys(measure: Measure, kind: str, rows: pd.DataFrame, period: Period
 
 def _series(values: pd.Series, integral: bool) -> list[dict]:
     return [
-        {"period": _key_label(k), "value": _number(v, integral)}
+        {"period": period_label(k), "value": _number(v, integral)}
         for k, v in values.items()
         if pd.notna(v)
     ]
@@ -647,7 +652,7 @@ def _indicator_value(indicator_id: str, place: Place, parsed: ParsedQuery) -> _V
             inside &= frame["period"] == f"{period.start}-{period.month:02d}"
         picked = list(keys[inside])
     if not picked:
-        span = f"{_key_label(values.index[0])}–{_key_label(values.index[-1])}"
+        span = f"{period_label(values.index[0])}–{period_label(values.index[-1])}"
         raise _NoAnswer(
             f"'{definition.name}'에 {_period_text(period)} 값이 없습니다 (자료 기간 {span})",
             suggest,
@@ -662,12 +667,12 @@ def _indicator_value(indicator_id: str, place: Place, parsed: ParsedQuery) -> _V
         value=_number(values[picked[-1]], integral),
         unit=definition.unit,
         label=definition.name,
-        period=_key_label(picked[-1]),
+        period=period_label(picked[-1]),
         place=place,
         dataset=", ".join(ids) or None,
         publisher=" · ".join(re.findall(r"([^·(]+?) \(", row["source"])) or row["source"],
         series=_series(values, integral) if len(values) > 1 else [],
-        range=[(_key_label(k), values[k]) for k in picked] if len(picked) > 1 else [],
+        range=[(period_label(k), values[k]) for k in picked] if len(picked) > 1 else [],
         note="; ".join(n for n in (definition.definition.rstrip("."), basis) if n),
         how=f"서울 인구관 지표 {indicator_id}",
         additive=False,
@@ -689,14 +694,14 @@ def _combine(results: list[_Value], parsed: ParsedQuery, filters: dict, notes: l
     notes = " ".join([*parsed.notes, *notes])
     if len(results) == 1:
         subject = f"{first.period} {first.place.name} {first.label}"
-        text = f"{_josa(subject, '은', '는')} {_with_unit(first.value, unit)}입니다"
+        text = f"{_josa(subject, '은', '는')} {with_unit(first.value, unit)}입니다"
         extras = [first.note] if first.note else []
         if first.value is not None and first.value < 0 and "순이동" in first.label:
             extras.append("전출이 전입보다 많은 순유출")
         if first.range:
             extras.append(
                 ", ".join(
-                    f"{label} {_with_unit(_number(v, False), unit)}" for label, v in first.range
+                    f"{label} {with_unit(_number(v, False), unit)}" for label, v in first.range
                 )
             )
         if extras:
@@ -712,13 +717,13 @@ def _combine(results: list[_Value], parsed: ParsedQuery, filters: dict, notes: l
             why=(understood + f"{first.dataset}의 {first.how}. {notes}").strip(),
             filters=filters,
         )
-    parts = ", ".join(f"{r.place.name} {_with_unit(r.value, unit)}" for r in results)
+    parts = ", ".join(f"{r.place.name} {with_unit(r.value, unit)}" for r in results)
     same = len({(r.dataset, r.period) for r in results}) == 1
     value = None
     text = f"{first.period} {first.label}: {parts}"
     if SUM_WORDS.search(parsed.text) and same and all(r.additive for r in results):
         value = _number(sum(r.value for r in results), True)
-        text += f" (합계 {_with_unit(value, unit)})"
+        text += f" (합계 {with_unit(value, unit)})"
     else:
         text += " (여러 곳이라 하나의 값은 없습니다; 합계는 '합계'라고 물어 주세요)"
     datasets = ", ".join(dict.fromkeys(r.dataset for r in results))
@@ -780,16 +785,6 @@ def _period_text(period: Period | None) -> str:
     return period.label() if period else ""
 
 
-def _key_label(key: str) -> str:
-    if re.fullmatch(r"\d{4}", key):
-        return f"{key}년"
-    if match := re.fullmatch(r"(\d{4})-Q(\d)", key):
-        return f"{match[1]}년 {match[2]}분기"
-    if match := re.fullmatch(r"(\d{4})-(\d{2})", key):
-        return f"{match[1]}년 {int(match[2])}월"
-    return key
-
-
 def _josa(word: str, after_consonant: str, after_vowel: str) -> str:
     """The word with the particle its last syllable takes ('송파구는', '순이동은')."""
     last = word.rstrip()[-1:]
@@ -808,17 +803,3 @@ def _number(value, integral: bool) -> float | int | None:
     if integral and value.is_integer():
         return int(value)
     return round(value, 6)
-
-
-def _fmt(value: float | int | None) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, int) or abs(value) >= 1000:
-        return f"{round(value):,}"
-    digits = 1 if abs(value) >= 100 else 2 if abs(value) >= 10 else 3
-    return f"{value:,.{digits}f}".rstrip("0").rstrip(".")
-
-
-def _with_unit(value: float | int | None, unit: str) -> str:
-    """'675,961명', '62.4%', '158.5(유소년 인구 100명당 명)'."""
-    return f"{_fmt(value)}{unit}" if " " not in unit or "(" in unit else f"{_fmt(value)}({unit})"
