@@ -365,8 +365,9 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def build_image(tag: str, files: dict[str, Path | None], base_image: str, force: bool,
-                wheel: Path | None = None) -> None:  # fmt: skip
+def build_image(
+    tag: str, files: dict[str, Path | None], base_image: str, force: bool, wheel: Path | None = None
+) -> None:
     """Build tag from a context of files FROM base_image, unless its inputs are unchanged;
     ``wheel`` (torch for CPUs) is installed from loopback when given."""
     parent = parent_identity(base_image) + (f"+{wheel.name}" if wheel else "")

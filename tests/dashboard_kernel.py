@@ -30,9 +30,10 @@ class Dashboard:
         self.notebook.cells.append(cell)
         self.client.execute_cell(cell, len(self.notebook.cells) - 1)
         printed = "".join(
-            o.get("text", "") for o in cell.outputs
+            o.get("text", "")
+            for o in cell.outputs
             if o.output_type == "stream" and o.get("name") == "stdout"
-        )  # fmt: skip
+        )
         return json.loads(printed) if printed.strip() else None
 
     def value(self, expression: str):

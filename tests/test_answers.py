@@ -167,7 +167,7 @@ PARAPHRASES = [
             "seoul_hdong_pop_households_density_2017_2021.csv", "강서구", 2019, "P_ALL", "화곡1동"
         ),
         "population.dong_households_density",
-    ),  # fmt: skip
+    ),
     (
         "2019년 송파구 세대수",  # the gu from its dongs
         lambda: raw_dong("seoul_hdong_pop_households_density_2017_2021.csv", "송파구", 2019, "H"),

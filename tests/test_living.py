@@ -26,16 +26,35 @@ def stores(tmp_path_factory):
     from seoul_data.sources import ingest_bundled
 
     data = tmp_path_factory.mktemp("living")
-    wanted = {"living.dong_hourly_week_20190304", "living.gu_hourly_2024h1",
-              "population.dong_age5", "population.dong_resident_2021q2"}  # fmt: skip
+    wanted = {
+        "living.dong_hourly_week_20190304",
+        "living.gu_hourly_2024h1",
+        "population.dong_age5",
+        "population.dong_resident_2021q2",
+    }
     ingest_bundled(data, only=wanted)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SEOUL_DATA_DIR", str(data))
         patch.setenv("SEOUL_USAGE_LOG", str(data / "usage.jsonl"))
-        oa = generate(data / "living" / "oa", start=START, days=DAYS, dongs=DONGS, seed=7,
-                      output_areas=4000, progress=False)  # fmt: skip
-        dong = generate(data / "living" / "dong", level="dong", start=START, days=DAYS,
-                        dongs=DONGS, seed=7, output_areas=4000, progress=False)  # fmt: skip
+        oa = generate(
+            data / "living" / "oa",
+            start=START,
+            days=DAYS,
+            dongs=DONGS,
+            seed=7,
+            output_areas=4000,
+            progress=False,
+        )
+        dong = generate(
+            data / "living" / "dong",
+            level="dong",
+            start=START,
+            days=DAYS,
+            dongs=DONGS,
+            seed=7,
+            output_areas=4000,
+            progress=False,
+        )
         yield {"data": data, "oa": oa, "dong": dong}
 
 
@@ -74,8 +93,16 @@ def test_generated_store_is_synthetic_reproducible_and_consistent(stores, tmp_pa
     dong = read(stores["dong"]).set_index(["date", "hour", "dong_code"]).total.sort_index()
     summed = oa.groupby(["date", "hour", "dong_code"]).total.sum().sort_index()
     np.testing.assert_allclose(dong.to_numpy(), summed.to_numpy(), rtol=1e-4)
-    again = generate(tmp_path / "again", level="dong", start=START, days=2, dongs=DONGS,
-                     seed=7, output_areas=4000, progress=False)  # fmt: skip
+    again = generate(
+        tmp_path / "again",
+        level="dong",
+        start=START,
+        days=2,
+        dongs=DONGS,
+        seed=7,
+        output_areas=4000,
+        progress=False,
+    )
     first_two = read(stores["dong"], "WHERE date < DATE '2023-03-08'")
     pd.testing.assert_frame_equal(read(again), first_two)
 
@@ -85,8 +112,9 @@ def test_calibrated_on_the_real_week(stores):
 
     real = sd.load("living.dong_hourly_week_20190304")
     real = real[real.dong_code == "11140550"]  # 명동: offices and shops
-    real = real.assign(hour=pd.to_datetime(real.time).dt.hour,
-                       weekday=pd.to_datetime(real.time).dt.day_of_week < 5)  # fmt: skip
+    real = real.assign(
+        hour=pd.to_datetime(real.time).dt.hour, weekday=pd.to_datetime(real.time).dt.day_of_week < 5
+    )
     real = real[real.weekday].groupby("hour").t.mean()
     ours = living.profile("명동", *WEEK1, day="weekday", source=stores["oa"])["총생활인구"]
     assert np.corrcoef(real.to_numpy(), ours.to_numpy())[0, 1] > 0.95
@@ -237,17 +265,18 @@ def test_cli_generates_registers_and_refuses(stores, tmp_path):
         [sys.executable, "-m", "seoul_data.cli", "--data-dir", env_dir, "living", "generate",
          "--level", "dong", "--days", "2", "--dongs", "5", "--start", "2023-04-03"],
         capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+    )  # fmt: skip # a command line: each option beside its value
     assert made.returncode == 0, made.stderr
     entry = sd.describe("living.synthetic_dong")
     assert entry["synthetic"] and "합성" in entry["title"] and "2023-04-03" in entry["title"]
     bad = tmp_path / "bad.csv"
-    bad.write_text("기준일ID,시간대구분,행정동코드,총생활인구수\n20230403,25,11110515,1.0\n",
-                   encoding="cp949")  # fmt: skip
+    bad.write_text(
+        "기준일ID,시간대구분,행정동코드,총생활인구수\n20230403,25,11110515,1.0\n", encoding="cp949"
+    )
     refused = subprocess.run(
         [sys.executable, "-m", "seoul_data.cli", "--data-dir", env_dir, "living", "ingest",
          str(bad), "--out", str(tmp_path / "store")],
         capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+    )  # fmt: skip # a command line: each option beside its value
     assert refused.returncode == 2
     assert "bad.csv 2행 '시간대구분'" in refused.stderr

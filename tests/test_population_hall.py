@@ -110,8 +110,16 @@ def test_at_least_45_supported_and_every_other_says_what_is_missing():
 def test_indicators_table_lists_all_and_filters_by_area():
     table = ind.indicators()
     assert list(table.columns[:9]) == [
-        "id", "name", "area", "unit", "level", "years", "datasets", "supported", "missing",
-    ]  # fmt: skip
+        "id",
+        "name",
+        "area",
+        "unit",
+        "level",
+        "years",
+        "datasets",
+        "supported",
+        "missing",
+    ]
     assert len(table) == 69 and table["supported"].sum() == len(SUPPORTED)
     marriage = ind.indicators(area="혼인과 이혼")
     assert set(marriage["area"]) == {"혼인과 이혼"} and 10 <= len(marriage) <= 14
@@ -129,8 +137,15 @@ def test_supported_indicator_has_finite_values_at_its_levels_and_years(indicator
     definition = ind.get(indicator_id)
     values = ind.indicator(indicator_id)
     assert list(values.columns) == [
-        "area_name", "level", "gu", "year", "period", "value", "unit", "source",
-    ]  # fmt: skip
+        "area_name",
+        "level",
+        "gu",
+        "year",
+        "period",
+        "value",
+        "unit",
+        "source",
+    ]
     assert len(values) and np.isfinite(values["value"]).all()
     assert set(values["level"]) == set(definition.levels)
     assert set(values["year"]) == set(definition.years)

@@ -189,7 +189,7 @@ def test_typos_are_read_as_the_closest_catalogue_word(data_dir):
     ("text", "period"),
     [("19년 송파구 인구", "2019년"), ("2024.3 마포구 전입", "2024년 3월"),
      ("2024-03 전입", "2024년 3월"), ("98년 출생아", "1998년"), ("10년간 변화", None)],
-)  # fmt: skip
+)  # fmt: skip # a table: each question beside its period
 def test_time_written_in_short_forms(text, period):
     from seoul_data.search.query import parse
 

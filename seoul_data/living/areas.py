@@ -63,6 +63,7 @@ def _points_inside(polygon, n: int, rng: np.random.Generator) -> list[tuple[floa
     while len(points) < n:
         xs = rng.uniform(west, east, 4 * n)
         ys = rng.uniform(south, north, 4 * n)
-        points += [(x, y) for x, y in zip(xs, ys, strict=True)
-                   if prepared.contains(shapely.Point(x, y))]  # fmt: skip
+        points += [
+            (x, y) for x, y in zip(xs, ys, strict=True) if prepared.contains(shapely.Point(x, y))
+        ]
     return points[:n]

@@ -12,7 +12,7 @@ from __future__ import annotations
 AGES: tuple[tuple[int, int | None], ...] = (
     (0, 9), (10, 14), (15, 19), (20, 24), (25, 29), (30, 34), (35, 39), (40, 44),
     (45, 49), (50, 54), (55, 59), (60, 64), (65, 69), (70, None),
-)  # fmt: skip
+)  # fmt: skip # a table: the 14 bands, eight a row
 SEXES = (("m", "남자"), ("f", "여자"))
 
 
@@ -33,16 +33,26 @@ OFFICIAL: dict[str, str] = {
     "행정동코드": "dong_code",
     "집계구코드": "oa_code",
     "총생활인구수": "total",
-    **{f"{ko}{_age_label(a, b)}생활인구수": f"{s}{_age_key(a, b)}"
-       for s, ko in SEXES for a, b in AGES},
-}  # fmt: skip
+    **{
+        f"{ko}{_age_label(a, b)}생활인구수": f"{s}{_age_key(a, b)}"
+        for s, ko in SEXES
+        for a, b in AGES
+    },
+}
 #: Korean titles of our columns (charts, tables).
 TITLES: dict[str, str] = {
-    "date": "날짜", "hour": "시간대", "gu_code": "자치구코드", "dong_code": "행정동코드",
-    "oa_code": "집계구코드", "total": "총생활인구",
-    **{f"{s}{_age_key(a, b)}": f"{ko} {a}–{b}세" if b is not None else f"{ko} {a}세 이상"
-       for s, ko in SEXES for a, b in AGES},
-}  # fmt: skip
+    "date": "날짜",
+    "hour": "시간대",
+    "gu_code": "자치구코드",
+    "dong_code": "행정동코드",
+    "oa_code": "집계구코드",
+    "total": "총생활인구",
+    **{
+        f"{s}{_age_key(a, b)}": f"{ko} {a}–{b}세" if b is not None else f"{ko} {a}세 이상"
+        for s, ko in SEXES
+        for a, b in AGES
+    },
+}
 #: Age groups for charts (several bands summed), by Korean label.
 AGE_GROUPS: dict[str, tuple[str, ...]] = {
     "0–19세": ("00_09", "10_14", "15_19"),
