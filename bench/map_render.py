@@ -85,7 +85,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=REPO / "bench/results/map_render.json")
     args = parser.parse_args()
 
-    from seoul_data.maps import charts
+    from seoul_data.maps import pages
     from tests.browser import browser
 
     results: dict = {}
@@ -111,7 +111,7 @@ def main() -> None:
                         "build_s": round(build_s, 2),
                     }
                     print(name, renderer, results[name][renderer], flush=True)
-    thresholds = {"WEBGL_POINTS": charts.WEBGL_POINTS, "WEBGL_POLYGONS": charts.WEBGL_POLYGONS}
+    thresholds = {"WEBGL_POINTS": pages.WEBGL_POINTS, "WEBGL_POLYGONS": pages.WEBGL_POLYGONS}
     report = new_report("map_render", thresholds=thresholds, results=results)
     report["machine"]["browser"] = "Debian chromium, headless, SwiftShader (software WebGL)"
     write_report(report, args.out)
