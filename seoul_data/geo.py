@@ -514,6 +514,34 @@ def _dong_by_code(system: str) -> dict[str, str]:
     return dict(zip(table[system], table["mois10"], strict=True))
 
 
+def _join_system(frame: pd.DataFrame, column: str, level: Level, system) -> str:
+    """The code system ``join_places`` reads ``column`` in (detected when None), or a Korean
+    error that says what is wrong with the request."""
+    _check_level(level)
+    if column not in frame.columns:
+        raise KeyError(f"열 {column!r}이(가) 없습니다. 있는 열: {list(frame.columns)}")
+    if "geometry" in frame.columns:
+        raise ValueError(
+            "frame에 이미 geometry 열이 있습니다. "
+            "좌표(점)를 구역에 넣으려면 geopandas.sjoin을 쓰세요."
+        )
+    allowed = ("mois10", "mois8", "kostat7", "name") if level == "dong" else (*CODE_SYSTEMS, "name")
+    system = _check_system(system, (*CODE_SYSTEMS, "name"))
+    if system is None:
+        system = detect_code_system(frame[column])
+        if system == "ambiguous":
+            raise ValueError(
+                f"열 {column!r}의 코드 체계를 값만으로 정할 수 없습니다. {_SYSTEMS_HELP} "
+                f"join_places(..., system=...)로 체계를 지정하세요: {', '.join(allowed)}."
+            )
+    if system not in allowed:
+        raise ValueError(
+            f"level={level!r}에는 system={system!r}을 쓸 수 없습니다 (구 코드로는 동 경계에 "
+            f"연결할 수 없습니다). 가능한 체계: {', '.join(allowed)}."
+        )
+    return system
+
+
 def join_places(
     frame: pd.DataFrame,
     column: str,
@@ -532,29 +560,8 @@ def join_places(
     Every row of ``frame`` is kept, in order and with its index; rows that could not be placed
     have a missing (None) geometry and are counted and listed in the JoinReport.
     """
-    _check_level(level)
-    if column not in frame.columns:
-        raise KeyError(f"열 {column!r}이(가) 없습니다. 있는 열: {list(frame.columns)}")
-    if "geometry" in frame.columns:
-        raise ValueError(
-            "frame에 이미 geometry 열이 있습니다. "
-            "좌표(점)를 구역에 넣으려면 geopandas.sjoin을 쓰세요."
-        )
-    allowed = ("mois10", "mois8", "kostat7", "name") if level == "dong" else (*CODE_SYSTEMS, "name")
-    system = _check_system(system, (*CODE_SYSTEMS, "name"))
+    system = _join_system(frame, column, level, system)
     values = frame[column]
-    if system is None:
-        system = detect_code_system(values)
-        if system == "ambiguous":
-            raise ValueError(
-                f"열 {column!r}의 코드 체계를 값만으로 정할 수 없습니다. {_SYSTEMS_HELP} "
-                f"join_places(..., system=...)로 체계를 지정하세요: {', '.join(allowed)}."
-            )
-    if system not in allowed:
-        raise ValueError(
-            f"level={level!r}에는 system={system!r}을 쓸 수 없습니다 (구 코드로는 동 경계에 "
-            f"연결할 수 없습니다). 가능한 체계: {', '.join(allowed)}."
-        )
     gpd = _import_geo("geopandas")
 
     distinct = values.dropna().unique()
