@@ -1,8 +1,9 @@
-"""Shared fixtures: real proxies and hubs, a reachable Docker engine."""
+"""Shared fixtures: real proxies and hubs, a reachable Docker engine, data directories with
+the bundled datasets."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -45,6 +46,34 @@ def started_hub(request, tmp: Path, users: dict[str, str], **overrides) -> Itera
         yield hub
     finally:
         hub.clean_up(show_logs=request.module.__name__ in _failed_modules)
+
+
+#: The bundled datasets the living-population tests calibrate the synthetic stores on.
+LIVING_DATASETS = frozenset(
+    {
+        "living.dong_hourly_week_20190304",
+        "living.gu_hourly_2024h1",
+        "population.dong_age5",
+        "population.dong_resident_2021q2",
+    }
+)
+
+
+@contextmanager
+def bundled_data(root: Path, only: Iterable[str] | None = None) -> Iterator[Path]:
+    """A data directory ``root/data`` with the bundled datasets (all, or those in ``only``)
+    ingested and made the library's for the block: ``SEOUL_DATA_DIR``, a usage log of its
+    own (``root/usage.jsonl``), no data groups. The one way test modules ingest bundled data
+    to use it (the ingest tests call ``ingest_bundled`` themselves)."""
+    from seoul_data.sources import ingest_bundled
+
+    data = root / "data"
+    ingest_bundled(data, only=None if only is None else set(only))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SEOUL_DATA_DIR", str(data))
+        patch.setenv("SEOUL_USAGE_LOG", str(root / "usage.jsonl"))
+        patch.delenv("SEOUL_DATA_GROUPS", raising=False)
+        yield data
 
 
 @pytest.fixture(scope="module")

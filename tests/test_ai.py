@@ -14,6 +14,7 @@ from nbclient import NotebookClient
 
 from seoul_data import ai
 from seoul_data.ai import quota as res
+from tests.conftest import bundled_data
 
 WANTED = {
     "population.gu_resident_age_sex",
@@ -27,13 +28,8 @@ SMALL = ai.Resources(cpus=2, memory_available=None, memory_limit=None, device="c
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory):
-    from seoul_data.sources import ingest_bundled
-
-    directory = tmp_path_factory.mktemp("ai-data")
-    ingest_bundled(directory, only=WANTED)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SEOUL_DATA_DIR", str(directory))
-        patch.setenv("SEOUL_USAGE_LOG", str(directory / "usage.jsonl"))
+    root = tmp_path_factory.mktemp("ai-data")
+    with bundled_data(root, WANTED) as directory, pytest.MonkeyPatch.context() as patch:
         patch.setenv("SEOUL_USER_DIR", str(tmp_path_factory.mktemp("ai-user")))
         yield directory
 

@@ -14,6 +14,7 @@ from nbclient import NotebookClient
 
 from seoul_data.ai import AIError
 from seoul_data.ai import views as ai
+from tests.conftest import bundled_data
 from tests.dashboard_kernel import WIDGET_VIEW, executed
 
 pytestmark = pytest.mark.filterwarnings("ignore:Workbook contains no default style:UserWarning")
@@ -27,16 +28,10 @@ WANTED = {
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory):
-    from seoul_data.sources import ingest_bundled
-
-    directory = tmp_path_factory.mktemp("ai-dashboard-data")
-    ingest_bundled(directory, only=WANTED)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SEOUL_USER_DIR", str(directory / "user"))
-        # the views called here read what the dashboard's kernel reads (tests/dashboard_kernel)
-        patch.setenv("SEOUL_DATA_DIR", str(directory))
-        patch.setenv("SEOUL_USAGE_LOG", str(directory / "usage.jsonl"))
-        patch.delenv("SEOUL_DATA_GROUPS", raising=False)
+    root = tmp_path_factory.mktemp("ai-dashboard-data")
+    # the views called here read what the dashboard's kernel reads (tests/dashboard_kernel)
+    with bundled_data(root, WANTED) as directory, pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SEOUL_USER_DIR", str(root / "user"))
         patch.setenv("SEOUL_AI_MAX_CPUS", "1")
         ai.frame.cache_clear()
         yield directory

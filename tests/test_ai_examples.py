@@ -10,6 +10,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from tests.conftest import bundled_data
+
 REPO = Path(__file__).resolve().parent.parent
 WANTED = {
     "population.gu_resident_age_sex",
@@ -23,11 +25,8 @@ WANTED = {
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory):
-    from seoul_data.sources import ingest_bundled
-
-    directory = tmp_path_factory.mktemp("examples-data")
-    ingest_bundled(directory, only=WANTED)
-    return directory
+    with bundled_data(tmp_path_factory.mktemp("examples-data"), WANTED) as directory:
+        yield directory
 
 
 def run_example(name: str, data_dir: Path, tmp_path: Path, monkeypatch) -> dict:

@@ -16,7 +16,8 @@ import pytest
 
 import seoul_data as sd
 from seoul_data.search.answers import LAYOUTS, MEASURES, Answer, ask
-from seoul_data.sources import ingest_bundled, sources
+from seoul_data.sources import sources
+from tests.conftest import bundled_data
 
 # the real xlsx has no default style; openpyxl says so each time it is read
 pytestmark = pytest.mark.filterwarnings("ignore:Workbook contains no default style:UserWarning")
@@ -29,13 +30,7 @@ DEV_ROWS = list(csv.DictReader(DEV.open(encoding="utf-8"), delimiter="\t"))
 @pytest.fixture(scope="module", autouse=True)
 def data_dir(tmp_path_factory) -> Path:
     """A data directory with every bundled dataset ingested."""
-    root = tmp_path_factory.mktemp("answers")
-    directory = root / "data"
-    ingest_bundled(directory)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SEOUL_DATA_DIR", str(directory))
-        patch.setenv("SEOUL_USAGE_LOG", str(root / "usage.jsonl"))
-        patch.delenv("SEOUL_DATA_GROUPS", raising=False)
+    with bundled_data(tmp_path_factory.mktemp("answers")) as directory:
         yield directory
 
 

@@ -34,7 +34,7 @@ from hub.network import FIREWALL_CHAIN, hub_address
 from hub.quota_policy import parse_policy
 from hub.settings import HubSettings
 from seoul_data.data_permissions import gids_for
-from tests.conftest import started_hub
+from tests.conftest import LIVING_DATASETS, bundled_data, started_hub
 from tests.running_hub import RunningHub, run_code
 
 # dask_gateway.Gateway.__del__ closes again what was closed, and complains (client bug)
@@ -254,18 +254,8 @@ def data(tmp_path_factory) -> GatewayData:
     """A week of the synthetic 행정동 store (living/dong, public), a public table, one
     restricted to analysts and one restricted to the finance group."""
     from seoul_data.living.generator import generate, register
-    from seoul_data.sources import ingest_bundled
 
-    data = tmp_path_factory.mktemp("gateway") / "data"
-    wanted = {
-        "living.dong_hourly_week_20190304",
-        "living.gu_hourly_2024h1",
-        "population.dong_age5",
-        "population.dong_resident_2021q2",
-    }
-    ingest_bundled(data, only=wanted)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SEOUL_DATA_DIR", str(data))
+    with bundled_data(tmp_path_factory.mktemp("gateway"), LIVING_DATASETS) as data:
         store = generate(
             data / "living" / "dong",
             level="dong",

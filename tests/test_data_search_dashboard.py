@@ -10,25 +10,12 @@ from pathlib import Path
 import pytest
 
 from seoul_data.search import views
+from tests.conftest import bundled_data
 from tests.dashboard_kernel import REPO, WIDGET_VIEW, Dashboard, executed
 
 CATALOG_CSV = REPO / "data" / "catalog" / "datagokr_catalog_20220630_seoul_orgs.csv"
 # the real xlsx has no default style; openpyxl says so each time it is read
 pytestmark = pytest.mark.filterwarnings("ignore:Workbook contains no default style:UserWarning")
-
-
-def make_data_dir(directory: Path) -> Path:
-    """The population datasets (answers), a table and a map layer (previews), and the
-    Seoul list of data.go.kr (search)."""
-    from seoul_data.catalog import Catalog
-    from seoul_data.catalog.datagokr import import_datagokr
-    from seoul_data.sources import ingest_bundled, sources
-
-    wanted = {s.dataset.id for s in sources() if s.dataset.id.startswith("population.")}
-    wanted |= {"transport.bike_sharing_demand_uci", "boundaries.gu_juso2015"}
-    ingest_bundled(directory, only=wanted)
-    import_datagokr(Catalog(directory), CATALOG_CSV)
-    return directory
 
 
 class SearchDashboard(Dashboard):
@@ -64,11 +51,16 @@ class Conversation:
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory) -> Path:
-    directory = make_data_dir(tmp_path_factory.mktemp("data_search") / "data")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SEOUL_DATA_DIR", str(directory))
-        patch.setenv("SEOUL_USAGE_LOG", str(directory / "usage.jsonl"))
-        patch.delenv("SEOUL_DATA_GROUPS", raising=False)
+    """The population datasets (answers), a table and a map layer (previews), and the
+    Seoul list of data.go.kr (search)."""
+    from seoul_data.catalog import Catalog
+    from seoul_data.catalog.datagokr import import_datagokr
+    from seoul_data.sources import sources
+
+    wanted = {s.dataset.id for s in sources() if s.dataset.id.startswith("population.")}
+    wanted |= {"transport.bike_sharing_demand_uci", "boundaries.gu_juso2015"}
+    with bundled_data(tmp_path_factory.mktemp("data_search"), wanted) as directory:
+        import_datagokr(Catalog(directory), CATALOG_CSV)
         yield directory
 
 

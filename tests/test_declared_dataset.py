@@ -10,7 +10,7 @@ import pytest
 
 import seoul_data as sd
 from seoul_data.maps import gallery
-from seoul_data.sources import ingest_bundled
+from tests.conftest import bundled_data
 
 DATASET = "population.gu_trade_area_residents"
 LIBRARY = Path(sd.__file__).parent
@@ -19,12 +19,7 @@ LIBRARY = Path(sd.__file__).parent
 @pytest.fixture(scope="module", autouse=True)
 def data_dir(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("declared")
-    directory = root / "data"
-    ingest_bundled(directory, only={DATASET, "population.gu_resident_total"})
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SEOUL_DATA_DIR", str(directory))
-        patch.setenv("SEOUL_USAGE_LOG", str(root / "usage.jsonl"))
-        patch.delenv("SEOUL_DATA_GROUPS", raising=False)
+    with bundled_data(root, {DATASET, "population.gu_resident_total"}) as directory:
         yield directory
 
 

@@ -15,6 +15,7 @@ from seoul_data.living.generator import calibrate, generate
 from seoul_data.living.layout import BANDS, OFFICIAL
 from seoul_data.living.queries import LivingPopulationError
 from seoul_data.living.store import LivingCsvError, export_csv, ingest_csv
+from tests.conftest import LIVING_DATASETS, bundled_data
 
 pytestmark = pytest.mark.filterwarnings("ignore:Workbook contains no default style:UserWarning")
 START, DAYS, DONGS = date(2023, 3, 6), 14, 40  # two weeks from a Monday; 종로·중구·용산 dongs
@@ -23,19 +24,7 @@ WEEK1, WEEK2 = ("2023-03-06", "2023-03-12"), ("2023-03-13", "2023-03-19")
 
 @pytest.fixture(scope="module")
 def stores(tmp_path_factory):
-    from seoul_data.sources import ingest_bundled
-
-    data = tmp_path_factory.mktemp("living")
-    wanted = {
-        "living.dong_hourly_week_20190304",
-        "living.gu_hourly_2024h1",
-        "population.dong_age5",
-        "population.dong_resident_2021q2",
-    }
-    ingest_bundled(data, only=wanted)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SEOUL_DATA_DIR", str(data))
-        patch.setenv("SEOUL_USAGE_LOG", str(data / "usage.jsonl"))
+    with bundled_data(tmp_path_factory.mktemp("living"), LIVING_DATASETS) as data:
         oa = generate(
             data / "living" / "oa",
             start=START,

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import LIVING_DATASETS, bundled_data
 from tests.dashboard_kernel import WIDGET_VIEW, executed
 
 #: What the page shows now, read from its widgets in the kernel.
@@ -25,19 +26,9 @@ pytestmark = pytest.mark.filterwarnings("ignore:Workbook contains no default sty
 @pytest.fixture(scope="module")
 def page(tmp_path_factory):
     from seoul_data.living.generator import generate
-    from seoul_data.sources import ingest_bundled
 
     tmp = tmp_path_factory.mktemp("living-dashboard")
-    data = tmp / "data"
-    wanted = {
-        "living.dong_hourly_week_20190304",
-        "living.gu_hourly_2024h1",
-        "population.dong_age5",
-        "population.dong_resident_2021q2",
-    }
-    ingest_bundled(data, only=wanted)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SEOUL_DATA_DIR", str(data))
+    with bundled_data(tmp, LIVING_DATASETS) as data:
         # 집계구 of 종로구, 중구 and 용산구 (40 dongs): the page prefers the 집계구 store
         generate(
             data / "living" / "oa",

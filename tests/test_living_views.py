@@ -13,6 +13,7 @@ import pytest
 
 from seoul_data.living import views
 from seoul_data.living.queries import LivingPopulationError
+from tests.conftest import LIVING_DATASETS, bundled_data
 
 GREY = (200, 200, 200)
 
@@ -20,19 +21,8 @@ GREY = (200, 200, 200)
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
     from seoul_data.living.generator import generate
-    from seoul_data.sources import ingest_bundled
 
-    data = tmp_path_factory.mktemp("living-views") / "data"
-    wanted = {
-        "living.dong_hourly_week_20190304",
-        "living.gu_hourly_2024h1",
-        "population.dong_age5",
-        "population.dong_resident_2021q2",
-    }
-    ingest_bundled(data, only=wanted)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SEOUL_DATA_DIR", str(data))
-        patch.setenv("SEOUL_USAGE_LOG", str(data / "usage.jsonl"))
+    with bundled_data(tmp_path_factory.mktemp("living-views"), LIVING_DATASETS) as data:
         # one week of the 집계구 of 종로구, 중구 and 용산구 (40 dongs)
         yield generate(
             data / "living" / "oa",

@@ -16,6 +16,7 @@ import pytest
 import seoul_data as sd
 from seoul_data.maps import MapError, gallery, views
 from seoul_data.maps.places import PlaceColumns
+from tests.conftest import bundled_data
 from tests.dashboard_kernel import executed
 
 pytestmark = pytest.mark.filterwarnings("ignore:Workbook contains no default style:UserWarning")
@@ -34,14 +35,12 @@ WANTED = {
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory):
-    from seoul_data.sources import ingest_bundled
-
-    data = tmp_path_factory.mktemp("maps")
     # the metro table names stations but has no coordinates: it cannot be mapped
-    ingest_bundled(data, only=WANTED | {"transport.metro_congestion_2022"})
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SEOUL_DATA_DIR", str(data))
-        patch.setenv("SEOUL_USAGE_LOG", str(data / "usage.jsonl"))
+    wanted = WANTED | {"transport.metro_congestion_2022"}
+    with (
+        bundled_data(tmp_path_factory.mktemp("maps"), wanted) as data,
+        pytest.MonkeyPatch.context() as patch,
+    ):
         patch.delenv("SDH_MAP_TILE_URL", raising=False)
         yield data
 

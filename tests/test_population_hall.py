@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from seoul_data import population_hall as ind
-from seoul_data.sources import ingest_bundled
+from tests.conftest import bundled_data
 
 # the real xlsx has no default style; openpyxl says so each time it is read
 pytestmark = pytest.mark.filterwarnings("ignore:Workbook contains no default style:UserWarning")
@@ -42,13 +42,7 @@ UNSUPPORTED = [d.id for d in DEFINITIONS if not d.supported]
 @pytest.fixture(scope="module", autouse=True)
 def data_dir(tmp_path_factory) -> Path:
     """A data directory with the population datasets ingested from the bundled files."""
-    root = tmp_path_factory.mktemp("indicators")
-    directory = root / "data"
-    ingest_bundled(directory, only=POPULATION_DATASETS)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SEOUL_DATA_DIR", str(directory))
-        patch.setenv("SEOUL_USAGE_LOG", str(root / "usage.jsonl"))
-        patch.delenv("SEOUL_DATA_GROUPS", raising=False)
+    with bundled_data(tmp_path_factory.mktemp("indicators"), POPULATION_DATASETS) as directory:
         yield directory
 
 

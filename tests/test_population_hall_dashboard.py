@@ -11,6 +11,7 @@ import re
 import pandas as pd
 import pytest
 
+from tests.conftest import bundled_data
 from tests.dashboard_kernel import WIDGET_VIEW, executed
 
 pytestmark = pytest.mark.filterwarnings("ignore:Workbook contains no default style:UserWarning")
@@ -30,14 +31,10 @@ STATE = """{
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory):
-    from seoul_data.sources import ingest_bundled, sources
+    from seoul_data.sources import sources
 
-    directory = tmp_path_factory.mktemp("hall-data")
     population = {s.dataset.id for s in sources() if s.dataset.id.startswith("population.")}
-    ingest_bundled(directory, only=population)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SEOUL_DATA_DIR", str(directory))
-        patch.setenv("SEOUL_USAGE_LOG", str(directory / "usage.jsonl"))
+    with bundled_data(tmp_path_factory.mktemp("hall-data"), population) as directory:
         yield directory
 
 

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from seoul_data.population_hall import AREAS, page, views
+from tests.conftest import bundled_data
 
 pytestmark = pytest.mark.filterwarnings("ignore:Workbook contains no default style:UserWarning")
 GREY = (200, 200, 200)
@@ -22,14 +23,10 @@ HOUSEHOLDS = "households.households"
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory):
-    from seoul_data.sources import ingest_bundled, sources
+    from seoul_data.sources import sources
 
-    directory = tmp_path_factory.mktemp("hall-views")
     population = {s.dataset.id for s in sources() if s.dataset.id.startswith("population.")}
-    ingest_bundled(directory, only=population)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SEOUL_DATA_DIR", str(directory))
-        patch.setenv("SEOUL_USAGE_LOG", str(directory / "usage.jsonl"))
+    with bundled_data(tmp_path_factory.mktemp("hall-views"), population) as directory:
         yield directory
 
 

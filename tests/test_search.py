@@ -12,21 +12,19 @@ import pytest
 import seoul_data as sd
 from seoul_data.catalog import Catalog
 from seoul_data.catalog.datagokr import import_datagokr
-from seoul_data.sources import BUNDLED_DATA, ingest_bundled
+from seoul_data.sources import BUNDLED_DATA
+from tests.conftest import bundled_data
 
 SNAPSHOT = date(2022, 6, 30)
 
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory):
-    directory = tmp_path_factory.mktemp("search-data")
-    import_datagokr(
-        Catalog(directory), BUNDLED_DATA / "catalog/datagokr_catalog_20220630_seoul_orgs.csv"
-    )
-    ingest_bundled(directory, only={"transport.bicycle_facilities", "population.gu_resident_total"})
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SEOUL_DATA_DIR", str(directory))
-        patch.setenv("SEOUL_USAGE_LOG", str(directory / "usage.jsonl"))
+    wanted = {"transport.bicycle_facilities", "population.gu_resident_total"}
+    with bundled_data(tmp_path_factory.mktemp("search-data"), wanted) as directory:
+        import_datagokr(
+            Catalog(directory), BUNDLED_DATA / "catalog/datagokr_catalog_20220630_seoul_orgs.csv"
+        )
         yield directory
 
 

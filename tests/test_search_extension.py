@@ -17,6 +17,7 @@ import pytest
 import requests
 
 from extensions.seoul_data_search.sessions import InvalidSessionId, SearchSessions
+from tests.conftest import bundled_data
 from tests.running_hub import free_port
 
 REPO = Path(__file__).resolve().parent.parent
@@ -28,17 +29,17 @@ HANGUL = re.compile(r"[가-힣]")
 pytestmark = pytest.mark.filterwarnings("ignore:Workbook contains no default style:UserWarning")
 
 
-def make_data_dir(directory: Path) -> Path:
-    """A platform data directory: the population datasets (answers), a table and a map
-    layer (previews), and the whole Seoul list of data.go.kr (search); ~1.5 s."""
+def make_data_dir(root: Path) -> Path:
+    """A platform data directory ``root/data``: the population datasets (answers), a table
+    and a map layer (previews), and the whole Seoul list of data.go.kr (search); ~1.5 s."""
     from seoul_data.catalog import Catalog
     from seoul_data.catalog.datagokr import import_datagokr
-    from seoul_data.sources import ingest_bundled, sources
+    from seoul_data.sources import sources
 
     wanted = {s.dataset.id for s in sources() if s.dataset.id.startswith("population.")}
     wanted |= {"transport.bike_sharing_demand_uci", "boundaries.gu_juso2015"}
-    ingest_bundled(directory, only=wanted)
-    import_datagokr(Catalog(directory), CATALOG_CSV)
+    with bundled_data(root, wanted) as directory:
+        import_datagokr(Catalog(directory), CATALOG_CSV)
     return directory
 
 
@@ -121,7 +122,7 @@ class JupyterServer:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> JupyterServer:
     tmp = tmp_path_factory.mktemp("search_extension")
-    data_dir = make_data_dir(tmp / "data")
+    data_dir = make_data_dir(tmp)
     running = JupyterServer(tmp, data_dir)
     try:
         running.wait_ready()

@@ -8,26 +8,20 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from seoul_data import svg
-from seoul_data.sources import ingest_bundled
+from tests.conftest import bundled_data
 
 SVG = "{http://www.w3.org/2000/svg}"
 
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory):
-    directory = tmp_path_factory.mktemp("svg-data")
-    ingest_bundled(
-        directory,
-        only={
-            "facilities.public_toilets",
-            "boundaries.dong_admdongkor2021",
-            "population.dong_births_cbr",
-            "transport.bike_sharing_demand_uci",
-        },
-    )
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SEOUL_DATA_DIR", str(directory))
-        patch.setenv("SEOUL_USAGE_LOG", str(directory / "usage.jsonl"))
+    wanted = {
+        "facilities.public_toilets",
+        "boundaries.dong_admdongkor2021",
+        "population.dong_births_cbr",
+        "transport.bike_sharing_demand_uci",
+    }
+    with bundled_data(tmp_path_factory.mktemp("svg-data"), wanted) as directory:
         yield directory
 
 
