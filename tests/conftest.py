@@ -97,3 +97,22 @@ def make_hub(request, tmp_path):
     yield make
     for hub in hubs:
         hub.clean_up(show_logs=getattr(request.node, "failed_here", False))
+
+
+@pytest.fixture(scope="module")
+def fake_server():
+    """The loopback fake of the Seoul and data.go.kr open APIs (tests/fake_open_apis.py)."""
+    from tests.fake_open_apis import FakeOpenApis
+
+    with FakeOpenApis() as server:
+        yield server
+
+
+@pytest.fixture
+def fake(fake_server, monkeypatch):
+    """The running fake, reset; transient-error retries do not wait."""
+    from seoul_data.collectors import seoul_open_api
+
+    fake_server.reset()
+    monkeypatch.setattr(seoul_open_api, "TRANSIENT_BACKOFF_S", 0.0)
+    return fake_server

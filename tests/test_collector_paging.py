@@ -4,24 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from seoul_data.collectors import CollectorError, collect_datagokr, collect_seoul, seoul_open_api
-from tests.fake_open_apis import DATAGOKR_KEY, SEOUL_KEY, SPOP_SERVICE, FakeOpenApis
+from seoul_data.collectors import CollectorError, collect_datagokr, collect_seoul
+from tests.fake_open_apis import DATAGOKR_KEY, SEOUL_KEY, SPOP_SERVICE
 
 TABLE_ROWS = 2352  # the fake's SPOP_LOCAL_RESD_DONG: 2 days × 24 hours × 49 dongs
 AIR_ROWS = 40  # the fake's 서울 air quality stations
-
-
-@pytest.fixture(scope="module")
-def fake_server():
-    with FakeOpenApis() as server:
-        yield server
-
-
-@pytest.fixture
-def fake(fake_server, monkeypatch):
-    fake_server.reset()
-    monkeypatch.setattr(seoul_open_api, "TRANSIENT_BACKOFF_S", 0.0)
-    return fake_server
 
 
 def seoul(fake, **kwargs):

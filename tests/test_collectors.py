@@ -18,7 +18,6 @@ from seoul_data.collectors import (
     collect_datagokr,
     collect_seoul,
     retrying_session,
-    seoul_open_api,
 )
 from tests.fake_open_apis import (
     AIR_PATH,
@@ -34,20 +33,6 @@ from tests.fake_open_apis import (
 
 TABLE_ROWS = len(living_population_rows())  # 2 days × 24 hours × 49 dongs = 2,352
 KEY_FORMS = (SEOUL_KEY, DATAGOKR_KEY, quote_plus(DATAGOKR_KEY), quote(DATAGOKR_KEY, safe=""))
-
-
-@pytest.fixture(scope="module")
-def fake_server():
-    with FakeOpenApis() as server:
-        yield server
-
-
-@pytest.fixture
-def fake(fake_server, monkeypatch):
-    """The running fake, reset; transient-error retries do not wait."""
-    fake_server.reset()
-    monkeypatch.setattr(seoul_open_api, "TRANSIENT_BACKOFF_S", 0.0)
-    return fake_server
 
 
 @pytest.fixture
