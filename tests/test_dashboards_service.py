@@ -197,6 +197,33 @@ def test_a_page_cannot_run_code_in_its_kernel(hub, tmp_path):
         close(hub, carol, kernel)
 
 
+def test_a_kernel_stays_while_its_page_is_open_and_goes_with_it(hub):
+    """No unload beacon is sent (a tab closed by a crash, a browser gone): the page's
+    websocket closing is enough to free its kernel for the next viewer."""
+    from hub.dashboards.app import RELEASE_AFTER_S
+
+    carol = hub.login("carol")
+    page = open_page(hub, carol)
+    assert page.status_code == 200, page.text[:300]
+    kernel = kernel_of(page)
+    api = f"{hub.url}/services/dashboards/api/kernels/{kernel}"
+    cookies = "; ".join(f"{c.name}={c.value}" for c in carol.cookies)
+    ws = websocket.create_connection(
+        f"{api}/channels".replace("http://", "ws://"), header=[f"Cookie: {cookies}"], timeout=10
+    )
+    info = message("kernel_info_request", {})
+    ws.send(json.dumps(info))
+    while json.loads(ws.recv())["msg_type"] != "kernel_info_reply":
+        pass
+    time.sleep(RELEASE_AFTER_S + 2)  # nothing may happen while the page is there
+    assert carol.get(api).status_code == 200, "a kernel was taken from an open page"
+    ws.close()
+    deadline = time.monotonic() + RELEASE_AFTER_S + 20
+    while carol.get(api).status_code == 200 and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert carol.get(api).status_code == 404, "the kernel outlived its page"
+
+
 def message(kind: str, content: dict) -> dict:
     msg_id = uuid.uuid4().hex
     return {

@@ -9,6 +9,10 @@ What it adds to plain ``voila dashboards/``:
   get in, the others get 403. The OAuth callback lives under the service prefix.
 - Preheated kernels: each dashboard has a pool of kernels that have already run it, so a
   viewer gets a rendered page without waiting for a kernel to start and the notebook to run.
+- A viewer's kernel goes with its page: when the page's last websocket closes (a tab
+  closed, a page left, a browser gone) and none reconnects within :data:`RELEASE_AFTER_S`
+  seconds, the kernel is shut down, without waiting for the page's unload beacon, which
+  browsers do not always send.
 - Idle kernels are culled; at most ``max_kernels`` kernels serve viewers at once, and at
   most ``max_rendering`` pages are being rendered (as many as the host has cores): the next
   viewer gets a Korean "busy, try again" page (503) at once, instead of a page that takes a
@@ -38,10 +42,13 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import tornado.web
+from jupyter_core.utils import ensure_async
 from jupyter_server.utils import url_path_join
 from jupyterhub.singleuser.extension import JupyterHubIdentityProvider
+from tornado.ioloop import IOLoop
 from voila.app import Voila
 from voila.tornado.handler import TornadoVoilaHandler
+from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
 
 from hub.dashboards.listing import DASHBOARDS
 
@@ -49,6 +56,9 @@ ROOT = Path(__file__).resolve().parents[2]
 #: The data groups (``SEOUL_DATA_GROUPS``) of the service's shared kernels: no platform
 #: group (hub/accounts.py), so they read public and internal data and no restricted dataset.
 KERNEL_DATA_GROUPS = "dashboards-shared-kernel"
+#: Seconds a viewer's kernel outlives its page's last websocket: a reload or a network blip
+#: reconnects within them; after them the kernel is shut down.
+RELEASE_AFTER_S = 5.0
 #: Websocket messages a viewer's page may send to its kernel: widgets and kernel info only.
 ALLOWED_MESSAGES = [
     "comm_open",
@@ -135,6 +145,29 @@ class CappedVoilaHandler(TornadoVoilaHandler):
             self.admission.leave()
 
 
+class ReleasingWebsocketHandler(VoilaKernelWebsocketHandler):
+    """A page's kernel websocket; when it closes, the kernel is released if no other
+    websocket to it opens within :data:`RELEASE_AFTER_S` seconds."""
+
+    def on_close(self) -> None:
+        kernel_id = getattr(self, "kernel_id", None)
+        super().on_close()
+        if kernel_id:
+            IOLoop.current().call_later(
+                RELEASE_AFTER_S, release_unwatched, self.kernel_manager, kernel_id, self.log
+            )
+
+
+async def release_unwatched(manager, kernel_id: str, log) -> None:
+    """Shut ``kernel_id`` down if it still runs and no websocket is connected to it."""
+    if kernel_id not in manager.list_kernel_ids():
+        return  # gone already: the page's beacon, the idle culler
+    if manager.kernel_model(kernel_id).get("connections", 0):
+        return  # the page came back (a reload, a reconnect)
+    log.info("dashboards: kernel %s released, its page went away", kernel_id)
+    await ensure_async(manager.shutdown_kernel(kernel_id))
+
+
 class DashboardsApp(Voila):
     """Voila for the shared dashboards service (configured from the hub's environment)."""
 
@@ -147,6 +180,8 @@ class DashboardsApp(Voila):
             if handler is TornadoVoilaHandler:
                 handler = CappedVoilaHandler
                 rest = [{**(rest[0] if rest else {}), "admission": admission}]
+            elif handler is VoilaKernelWebsocketHandler:
+                handler = ReleasingWebsocketHandler
             handlers.append((pattern, handler, *rest))
         # the data search REST API, as in every user server (extensions/seoul_data_search)
         from extensions.seoul_data_search.handlers import handlers as search_handlers
