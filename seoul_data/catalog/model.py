@@ -104,8 +104,7 @@ class Field:
     @property
     def ratio_parts(self) -> tuple[str, str, float] | None:
         """(numerator, denominator, scale) of a rate column."""
-        match = _RATIO.match(self.ratio)
-        return (match[1], match[2], float(match[3] or 1)) if match else None
+        return _ratio_parts(self.ratio)
 
 
 @dataclass(frozen=True)
@@ -123,8 +122,13 @@ class Derived:
 
     @property
     def ratio_parts(self) -> tuple[str, str, float]:
-        match = _RATIO.match(self.ratio)
-        return match[1], match[2], float(match[3] or 1)
+        return _ratio_parts(self.ratio)
+
+
+def _ratio_parts(text: str) -> tuple[str, str, float] | None:
+    """'births/midyear_pop*1000' → ('births', 'midyear_pop', 1000.0); None if no ratio."""
+    match = _RATIO.match(text)
+    return (match[1], match[2], float(match[3] or 1)) if match else None
 
 
 @dataclass(frozen=True)

@@ -56,12 +56,11 @@ from seoul_data.display import with_unit
 from seoul_data.load import catalog
 from seoul_data.population_hall import IndicatorNotSupported
 from seoul_data.search.figures import (
-    LAYOUTS,
     LEVEL_NAME,
-    MEASURES,
     NoAnswer,
     Place,
     Value,
+    declared_measures,
     josa,
     measure_value,
     name_key,
@@ -151,7 +150,7 @@ def ask(question: str, session=None) -> Answer:
 def _asked() -> list[tuple[str, _Asked]]:
     """(word, what it asks for): the words of the measures, then of the indicators."""
     named = []
-    for measure in MEASURES:
+    for measure in declared_measures()[0]:
         asked = _Asked(measure.label, functools.partial(measure_value, measure))
         named += [(squeeze(word), asked) for word in measure.words]
     indicators = {}
@@ -248,8 +247,9 @@ def _known_word(form: str) -> bool:
 @functools.cache
 def _vocabulary() -> str:
     """The words of the measures and of their datasets' titles, keywords and publishers."""
-    words = [w for m in MEASURES for w in m.words] + list(_indicator_words())
-    for dataset in map(declared, LAYOUTS):
+    found, layouts = declared_measures()
+    words = [w for m in found for w in m.words] + list(_indicator_words())
+    for dataset in map(declared, layouts):
         words += [dataset.title, dataset.publisher, dataset.provider, *dataset.keywords]
     words += [pattern for pattern, _, _ in SOURCE_HINTS]
     return squeeze(" ".join(words))
@@ -401,3 +401,10 @@ def _catalog_hits(terms: tuple[str, ...]) -> tuple[str, ...]:
         for dataset in catalog(keyword=term, loadable=True)["id"]:
             hits[dataset] = hits.get(dataset, 0) + 1
     return tuple(sorted(hits, key=lambda i: -hits[i])[:3])
+
+
+def __getattr__(name: str):
+    """``MEASURES`` and ``LAYOUTS`` (see :mod:`seoul_data.search.figures`), for readers."""
+    if name in ("MEASURES", "LAYOUTS"):
+        return declared_measures()[name == "LAYOUTS"]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -27,11 +27,25 @@ from seoul_data.search.query import ParsedQuery, Period
 from seoul_data.sources import concepts, declared, sources
 from seoul_data.tidy import CITY, keyed, period_label
 
-#: The measures and where each is held, as the catalog's declarations say.
-MEASURES: tuple[Measure, ...] = measures([s.dataset for s in sources()], concepts())
-LAYOUTS: dict[str, Layout] = {
-    source.dataset: layout(declared(source.dataset)) for m in MEASURES for source in m.sources
-}
+
+@functools.cache
+def declared_measures() -> tuple[tuple[Measure, ...], dict[str, Layout]]:
+    """The measures and the layout of each dataset that holds one, as the catalog's
+    declarations say; read on first use, so that importing the library parses no spec."""
+    found = measures([s.dataset for s in sources()], concepts())
+    where = {
+        source.dataset: layout(declared(source.dataset)) for m in found for source in m.sources
+    }
+    return found, where
+
+
+def __getattr__(name: str):
+    """``MEASURES`` and ``LAYOUTS``: :func:`declared_measures`, by name."""
+    if name in ("MEASURES", "LAYOUTS"):
+        return declared_measures()[name == "LAYOUTS"]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 Level = Literal["city", "gu", "dong", "sido"]
 _LEVEL_RANK = {"dong": 0, "gu": 1, "city": 2}
 LEVEL_NAME = {"city": "서울시", "gu": "자치구", "dong": "행정동", "sido": "시도"}
@@ -145,7 +159,7 @@ def measure_value(measure: Measure, place: Place, parsed: ParsedQuery) -> Value:
 
 
 def _option(measure: Measure, source: MeasureSource, place: Place, parsed: ParsedQuery, order: int):
-    layout = LAYOUTS[source.dataset]
+    layout = declared_measures()[1][source.dataset]
     try:
         meta = describe(source.dataset)
         latest = meta["versions"][-1] if meta["versions"] else {}
