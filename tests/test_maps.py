@@ -182,6 +182,7 @@ def test_renderer_can_be_forced_and_a_tile_server_configured(data_dir, monkeypat
     assert "http://tile.internal/{z}/{x}/{y}.png" in tiled.html and "서울시 내부 지도" in tiled.html
 
 
+@pytest.mark.browser  # headless Chromium: loaded while no test makes networks (scripts/test.sh)
 def test_html_and_png_export(data_dir, tmp_path):
     from PIL import Image
 
