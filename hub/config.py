@@ -77,12 +77,17 @@ def dashboards_service(settings: HubSettings, hub_ip: str) -> dict:
         "SDH_DASHBOARDS_POOL": str(settings.dashboards_pool),
         "SDH_DASHBOARDS_MAX_KERNELS": str(settings.dashboards_max_kernels),
         "SDH_DASHBOARDS_IDLE": str(settings.dashboards_idle),
+        "SDH_DASHBOARDS_RELEASE_AFTER": str(settings.dashboards_release_after),
+        "SDH_DASHBOARDS_PREPARED": str(settings.dashboards_prepared),
         # the service's kernels share one host: one CPU per training (AI 분석)
         "SEOUL_AI_MAX_CPUS": "1",
         **settings.map_environment,
     }
     if settings.network == "host":
         address, module = "127.0.0.1", "hub.dashboards"
+        # what the kernels share, kept with the service's state (in its container: its home)
+        prepared = settings.state_dir / "dashboards" / "prepared"
+        environment["SEOUL_DATA_PREPARED"] = str(prepared)
     else:
         address, module = service_address(hub_ip), "hub.dashboards.container"
         environment.update(settings.environment())

@@ -57,12 +57,18 @@ class HubSettings:
     #: Loopback port of Dask Gateway's TLS proxy to the schedulers: what a notebook's
     #: ``Gateway(proxy_address=...)`` and the Dask client connect to.
     gateway_proxy_port: int = 8085
-    #: Preheated kernels per dashboard, the most kernels serving viewers at once (a kernel
-    #: that ran a dashboard holds ~250 MiB: 12 fit the 4G container with its pools and
-    #: server), and the seconds after which a viewer's idle kernel is culled.
+    #: Preheated kernels per dashboard, the most kernels serving viewers at once (0: as
+    #: many as the service's memory holds, measured as kernels run; hub/dashboards/capacity),
+    #: and the seconds after which a viewer's idle kernel is culled.
     dashboards_pool: int = 1
-    dashboards_max_kernels: int = 12
+    dashboards_max_kernels: int = 0
     dashboards_idle: int = 900
+    #: Seconds a viewer's kernel outlives its page (its last websocket closed, or never
+    #: opened within a grace period); 0 leaves kernels to the unload beacon and the culler.
+    dashboards_release_after: float = 5.0
+    #: Whether the dashboards share what is the same for every viewer (tables, maps,
+    #: pictures), prepared once per data version (seoul_data.prepared), across kernels.
+    dashboards_prepared: bool = True
     #: Memory of the dashboards service's container (its kernels together), isolated network.
     dashboards_mem_limit: str = "4G"
     #: How often the quota service stops servers past their profile's maximum run time.
@@ -137,9 +143,14 @@ class HubSettings:
             raise SettingsError(
                 f"SDH_DASHBOARDS_MEM_LIMIT={self.dashboards_mem_limit!r}: use e.g. 4G"
             )
-        if self.dashboards_pool < 0 or self.dashboards_max_kernels < 1:
+        if self.dashboards_pool < 0 or self.dashboards_max_kernels < 0:
             raise SettingsError(
-                "SDH_DASHBOARDS_POOL must be ≥ 0 and SDH_DASHBOARDS_MAX_KERNELS ≥ 1"
+                "SDH_DASHBOARDS_POOL and SDH_DASHBOARDS_MAX_KERNELS must be ≥ 0 "
+                "(a cap of 0: as many kernels as memory holds)"
+            )
+        if self.dashboards_release_after < 0:
+            raise SettingsError(
+                f"SDH_DASHBOARDS_RELEASE_AFTER={self.dashboards_release_after}: 0 or more seconds"
             )
         if self.cpu_limit <= 0:
             raise SettingsError(f"SDH_CPU_LIMIT={self.cpu_limit} must be positive")
@@ -236,8 +247,15 @@ def _port(url) -> int:
     return url.port or (443 if url.scheme == "https" else 80)
 
 
+_BOOLEANS = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
+
+
 def _convert(raw: str, default):
     """Convert an environment string to the type of the field's default."""
     if isinstance(default, Path):
         return Path(raw).expanduser().resolve()
+    if isinstance(default, bool):
+        if raw.strip().lower() not in _BOOLEANS:
+            raise ValueError(raw)
+        return _BOOLEANS[raw.strip().lower()]
     return type(default)(raw)

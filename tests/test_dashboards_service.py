@@ -14,7 +14,7 @@ import pytest
 import requests
 import websocket
 
-from hub.dashboards.app import Admission
+from hub.dashboards.capacity import Admission, wait_text
 from hub.dashboards.listing import dashboards
 from tests.conftest import started_hub
 from tests.running_hub import RunningHub
@@ -33,7 +33,7 @@ def hub(request, tmp_path_factory):
     ingest_bundled(
         data, only={s.dataset.id for s in sources() if s.dataset.id.startswith("population.")}
     )
-    users = {"carol": "staff", "boss": "admin", "alice": "analyst"}
+    users = {"carol": "staff", "dave": "staff", "boss": "admin", "alice": "analyst"}
     with started_hub(
         request, tmp, users, data_dir=data, dashboards_pool=1, dashboards_max_kernels=MAX_KERNELS
     ) as hub:
@@ -112,7 +112,11 @@ def test_over_the_kernel_cap_a_busy_page_and_after_it_room_again(hub):
         kernels.append(kernel_of(page))
     assert busy is not None, f"no busy page after {len(kernels)} pages"
     assert "이용자가 많습니다" in busy.text and f"({MAX_KERNELS}개)" in busy.text
-    assert busy.headers["Retry-After"] == "30"
+    # the wait is estimated (no viewer has left yet: two minutes less how long the first
+    # has stayed), said in Korean, and the page retries by itself after it
+    wait = int(busy.headers["Retry-After"])
+    assert 15 <= wait <= 120 and wait_text(wait) in busy.text
+    assert f'http-equiv="refresh" content="{wait}"' in busy.text
     # a viewer leaving (the page's unload beacon) frees a kernel for the next one
     close(hub, carol, kernels.pop())
     again = open_page(hub, carol)
@@ -148,9 +152,8 @@ def test_admission_counts_pages_being_rendered():
 
 def close(hub: RunningHub, session: requests.Session, kernel: str) -> None:
     """What a page does when its viewer leaves: shut its kernel down."""
-    xsrf = session.cookies.get("_xsrf", path="/services/dashboards/") or ""
     closed = session.post(
-        f"{hub.url}/services/dashboards/voila/api/shutdown/{kernel}", headers={"X-XSRFToken": xsrf}
+        f"{hub.url}/services/dashboards/voila/api/shutdown/{kernel}", headers=xsrf(session)
     )
     assert closed.status_code == 204, closed.text[:300]
 
@@ -160,10 +163,9 @@ def test_a_page_cannot_run_code_in_its_kernel(hub, tmp_path):
     page = open_page(hub, carol)
     assert page.status_code == 200, page.text[:300]
     kernel = kernel_of(page)
-    cookies = "; ".join(f"{c.name}={c.value}" for c in carol.cookies)
     url = f"{hub.url}/services/dashboards/api/kernels/{kernel}/channels"
     ws = websocket.create_connection(
-        url.replace("http://", "ws://"), header=[f"Cookie: {cookies}"], timeout=10
+        url.replace("http://", "ws://"), header=cookie(carol), timeout=10
     )
     marker = Path(tmp_path) / f"ran-{uuid.uuid4().hex}"
     try:
@@ -207,9 +209,8 @@ def test_a_kernel_stays_while_its_page_is_open_and_goes_with_it(hub):
     assert page.status_code == 200, page.text[:300]
     kernel = kernel_of(page)
     api = f"{hub.url}/services/dashboards/api/kernels/{kernel}"
-    cookies = "; ".join(f"{c.name}={c.value}" for c in carol.cookies)
     ws = websocket.create_connection(
-        f"{api}/channels".replace("http://", "ws://"), header=[f"Cookie: {cookies}"], timeout=10
+        f"{api}/channels".replace("http://", "ws://"), header=cookie(carol), timeout=10
     )
     info = message("kernel_info_request", {})
     ws.send(json.dumps(info))
@@ -222,6 +223,60 @@ def test_a_kernel_stays_while_its_page_is_open_and_goes_with_it(hub):
     while carol.get(api).status_code == 200 and time.monotonic() < deadline:
         time.sleep(0.5)
     assert carol.get(api).status_code == 404, "the kernel outlived its page"
+
+
+def test_a_viewers_kernel_is_nobody_elses(hub):
+    """Another staff member who learns a kernel's id (a shared screen, a log, a proxy) can
+    neither watch nor drive nor stop it: every route that names it answers 404, as for a
+    kernel that does not exist; its viewer keeps it."""
+    carol, dave = hub.login("carol"), hub.login("dave")
+    page = open_page(hub, carol)
+    assert page.status_code == 200, page.text[:300]
+    kernel = kernel_of(page)
+    api = f"{hub.url}/services/dashboards/api/kernels/{kernel}"
+    open_page(hub, dave, "services/dashboards/")  # dave is signed in to the service too
+    try:
+        assert carol.get(api).status_code == 200  # the probe works for the kernel's viewer
+        assert dave.get(api).status_code == 404
+        assert dave.delete(api, headers=xsrf(dave)).status_code == 404
+        beacon = f"{hub.url}/services/dashboards/voila/api/shutdown/{kernel}"
+        assert dave.post(beacon, headers=xsrf(dave)).status_code == 404
+        with pytest.raises(websocket.WebSocketBadStatusException) as refused:
+            websocket.create_connection(
+                f"{api}/channels".replace("http://", "ws://"), header=cookie(dave), timeout=10
+            )
+        assert refused.value.status_code == 404
+        # Voila's unauthenticated request-info socket is not served at all
+        query = f"{hub.url}/services/dashboards/voila/query/{kernel}"
+        with pytest.raises(websocket.WebSocketBadStatusException):
+            websocket.create_connection(query.replace("http://", "ws://"), timeout=10)
+        assert carol.get(api).status_code == 200, "another viewer stopped the kernel"
+    finally:
+        close(hub, carol, kernel)
+
+
+def test_a_page_that_never_connects_holds_no_kernel(hub):
+    """A page served but never run (a tab closed at once, scripts that never loaded): its
+    kernel goes after the grace for connecting, not at the idle timeout."""
+    from hub.dashboards.kernels import CONNECT_WITHIN_S
+
+    carol = hub.login("carol")
+    page = open_page(hub, carol)
+    assert page.status_code == 200, page.text[:300]
+    api = f"{hub.url}/services/dashboards/api/kernels/{kernel_of(page)}"
+    assert carol.get(api).status_code == 200
+    deadline = time.monotonic() + CONNECT_WITHIN_S + 20
+    while carol.get(api).status_code == 200 and time.monotonic() < deadline:
+        time.sleep(1)
+    assert carol.get(api).status_code == 404, "a page that never connected kept its kernel"
+
+
+def xsrf(session: requests.Session) -> dict[str, str]:
+    return {"X-XSRFToken": session.cookies.get("_xsrf", path="/services/dashboards/") or ""}
+
+
+def cookie(session: requests.Session) -> list[str]:
+    return ["Cookie: " + "; ".join(f"{c.name}={c.value}" for c in session.cookies)]
 
 
 def message(kind: str, content: dict) -> dict:

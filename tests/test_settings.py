@@ -28,7 +28,9 @@ def test_defaults_are_loopback_and_sqlite(tmp_path):
         ("SDH_CPU_LIMIT", "0"),
         ("SDH_BIND_URL", "127.0.0.1:8000"),
         ("SDH_CONTAINER_PREFIX", "Bad Prefix"),
-        ("SDH_DASHBOARDS_MAX_KERNELS", "0"),
+        ("SDH_DASHBOARDS_MAX_KERNELS", "-1"),
+        ("SDH_DASHBOARDS_RELEASE_AFTER", "-5"),
+        ("SDH_DASHBOARDS_PREPARED", "maybe"),
         ("SDH_DASHBOARDS_POOL", "-1"),
         ("SDH_DASHBOARDS_PORT", "0"),
         ("SDH_GATEWAY_PORT", "65536"),
@@ -43,6 +45,13 @@ def test_defaults_are_loopback_and_sqlite(tmp_path):
 def test_bad_values_name_the_variable(variable, value):
     with pytest.raises(SettingsError, match=variable):
         HubSettings.from_env({variable: value})
+
+
+def test_switches_read_as_people_write_them():
+    for raw, value in (("False", False), ("0", False), ("no", False), ("true", True)):
+        assert HubSettings.from_env({"SDH_DASHBOARDS_PREPARED": raw}).dashboards_prepared is value
+    settings = HubSettings(dashboards_prepared=False)
+    assert HubSettings.from_env(settings.environment()).dashboards_prepared is False
 
 
 def _configured(tmp_path: Path, **env) -> Config:

@@ -9,15 +9,15 @@ What it adds to plain ``voila dashboards/``:
   get in, the others get 403. The OAuth callback lives under the service prefix.
 - Preheated kernels: each dashboard has a pool of kernels that have already run it, so a
   viewer gets a rendered page without waiting for a kernel to start and the notebook to run.
-- A viewer's kernel goes with its page: when the page's last websocket closes (a tab
-  closed, a page left, a browser gone) and none reconnects within :data:`RELEASE_AFTER_S`
-  seconds, the kernel is shut down, without waiting for the page's unload beacon, which
-  browsers do not always send.
-- Idle kernels are culled; at most ``max_kernels`` kernels serve viewers at once, and at
-  most ``max_rendering`` pages are being rendered (as many as the host has cores): the next
-  viewer gets a Korean "busy, try again" page (503) at once, instead of a page that takes a
-  minute or a kernel killed for memory. Pages being rendered count as kernels in use, so
-  viewers arriving together cannot overshoot the cap.
+  What is the same for every viewer (tables, maps, pictures) is prepared once per data
+  version and shared by the kernels (``seoul_data.prepared``).
+- A kernel is its viewer's: routes that name a kernel answer nobody else, and the kernel goes
+  with its page (hub/dashboards/kernels.py), within seconds, not at the idle timeout.
+- Capacity from memory (hub/dashboards/capacity.py): the cap on kernels serving viewers
+  follows the service's memory and what a kernel measures; past it, or with as many pages
+  rendering as the host has cores, the next viewer gets a Korean "busy" page (503) at once,
+  with an estimate of the wait, instead of a page that takes a minute or a kernel killed
+  for memory. Idle kernels are culled.
 - Kernels take no code from the browser: only widget (comm) and kernel-info messages pass
   the websocket, so a viewer cannot run code on the service host.
 - Voila's air-gapped template (``seoul``): nothing is fetched from outside.
@@ -42,21 +42,31 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import tornado.web
-from jupyter_core.utils import ensure_async
 from jupyter_server.utils import url_path_join
 from jupyterhub.singleuser.extension import JupyterHubIdentityProvider
-from tornado.ioloop import IOLoop
 from voila.app import Voila
+from voila.request_info_handler import RequestInfoSocketHandler
+from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
 from voila.tornado.handler import TornadoVoilaHandler
 from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
 
+from hub.dashboards.capacity import Admission, Capacity, Warming, busy_page, wait_estimate
+from hub.dashboards.kernels import (
+    RENDERING,
+    HandingOut,
+    Page,
+    ReleasingWebsocketHandler,
+    Viewers,
+    owned,
+)
 from hub.dashboards.listing import DASHBOARDS
 
 ROOT = Path(__file__).resolve().parents[2]
 #: The data groups (``SEOUL_DATA_GROUPS``) of the service's shared kernels: no platform
 #: group (hub/accounts.py), so they read public and internal data and no restricted dataset.
 KERNEL_DATA_GROUPS = "dashboards-shared-kernel"
-#: Seconds a viewer's kernel outlives its page's last websocket: a reload or a network blip
+#: Seconds a viewer's kernel outlives its page's last websocket (``SDH_DASHBOARDS_RELEASE_AFTER``;
+#: 0 leaves kernels to the unload beacon and the idle culler): a reload or a network blip
 #: reconnects within them; after them the kernel is shut down.
 RELEASE_AFTER_S = 5.0
 #: Websocket messages a viewer's page may send to its kernel: widgets and kernel info only.
@@ -67,13 +77,6 @@ ALLOWED_MESSAGES = [
     "comm_info_request",
     "kernel_info_request",
 ]
-BUSY_PAGE = """<!doctype html><html lang="ko"><head><meta charset="utf-8">
-<title>잠시 후 다시 시도해 주세요</title></head>
-<body style="font-family: NanumGothic, 'Nanum Gothic', sans-serif; margin: 3em;">
-<h1>지금은 대시보드 이용자가 많습니다</h1>
-<p>동시에 열 수 있는 대시보드 수({limit}개)를 모두 쓰고 있습니다.
-잠시 후 이 페이지를 새로 고쳐 다시 시도해 주세요.</p>
-<p><a href="{home}">홈으로</a></p></body></html>"""
 
 
 class HubIdentity(JupyterHubIdentityProvider):
@@ -89,83 +92,48 @@ class HubIdentity(JupyterHubIdentityProvider):
         return [(url_path_join(base, path), *rest) for path, *rest in super().get_handlers()]
 
 
-class Admission:
-    """How many pages are being rendered now, against the caps (one per service).
-
-    The check and the count happen with no ``await`` between them, on the service's one
-    event loop, so viewers arriving together are admitted one at a time."""
-
-    def __init__(self, max_kernels: int, max_rendering: int) -> None:
-        self.max_kernels, self.max_rendering = max_kernels, max_rendering
-        self.rendering = 0
-
-    def enter(self, kernels_in_use: int) -> bool:
-        """Admit one more page if both caps allow it (then call :meth:`leave` after)."""
-        if self.rendering >= self.max_rendering:
-            return False
-        # a page being rendered may hold a kernel not yet counted as in use: count it
-        if kernels_in_use + self.rendering >= self.max_kernels:
-            return False
-        self.rendering += 1
-        return True
-
-    def leave(self) -> None:
-        self.rendering -= 1
-
-
 class CappedVoilaHandler(TornadoVoilaHandler):
-    """Renders a dashboard if the service's :class:`Admission` lets it, else the busy page."""
+    """Renders a dashboard for its viewer if the service's caps let it, else the busy page."""
 
-    def initialize(self, admission: Admission, **kwargs) -> None:
+    def initialize(self, admission: Admission, capacity: Capacity, **kwargs) -> None:
         super().initialize(**kwargs)
-        self.admission = admission
+        self.admission, self.capacity = admission, capacity
 
-    def kernels_in_use(self) -> int:
+    def viewers_kernels(self) -> list[str]:
         manager = self.kernel_manager
-        pooled = sum(len(pool) for pool in getattr(manager, "_pools", {}).values())
-        return max(len(manager.list_kernel_ids()) - pooled, 0)
+        return [k for k in manager.list_kernel_ids() if k in self.settings["sdh_viewers"].owner]
 
     @tornado.web.authenticated
     async def get(self, path=None):
-        in_use = self.kernels_in_use()
-        if not self.admission.enter(in_use):
-            self.log.warning(
-                "dashboards busy: %d kernels in use, %d pages rendering",
-                in_use,
-                self.admission.rendering,
-            )
-            self.set_status(503)
-            self.set_header("Retry-After", "30")
-            home = os.environ.get("JUPYTERHUB_BASE_URL", "/") + "hub/home"
-            self.finish(BUSY_PAGE.format(limit=self.admission.max_kernels, home=home))
+        in_use = self.viewers_kernels()
+        self.admission.max_kernels = self.capacity.viewer_kernels(in_use)
+        if not self.admission.enter(len(in_use)):
+            self.busy(len(in_use))
             return
+        page = Page(self.current_user.username)
+        rendering = RENDERING.set(page)
         try:
             await super().get(path)
         finally:
+            RENDERING.reset(rendering)
             self.admission.leave()
+        if page.kernel_id:
+            self.settings["sdh_viewers"].served(page.kernel_id)
 
-
-class ReleasingWebsocketHandler(VoilaKernelWebsocketHandler):
-    """A page's kernel websocket; when it closes, the kernel is released if no other
-    websocket to it opens within :data:`RELEASE_AFTER_S` seconds."""
-
-    def on_close(self) -> None:
-        kernel_id = getattr(self, "kernel_id", None)
-        super().on_close()
-        if kernel_id:
-            IOLoop.current().call_later(
-                RELEASE_AFTER_S, release_unwatched, self.kernel_manager, kernel_id, self.log
-            )
-
-
-async def release_unwatched(manager, kernel_id: str, log) -> None:
-    """Shut ``kernel_id`` down if it still runs and no websocket is connected to it."""
-    if kernel_id not in manager.list_kernel_ids():
-        return  # gone already: the page's beacon, the idle culler
-    if manager.kernel_model(kernel_id).get("connections", 0):
-        return  # the page came back (a reload, a reconnect)
-    log.info("dashboards: kernel %s released, its page went away", kernel_id)
-    await ensure_async(manager.shutdown_kernel(kernel_id))
+    def busy(self, in_use: int) -> None:
+        viewers: Viewers = self.settings["sdh_viewers"]
+        wait = wait_estimate(viewers.held, viewers.in_use())
+        self.log.warning(
+            "dashboards busy: %d kernels in use (cap %d), %d pages rendering; wait ~%ds",
+            in_use,
+            self.admission.max_kernels,
+            self.admission.rendering,
+            wait,
+        )
+        self.set_status(503)
+        self.set_header("Retry-After", str(wait))
+        home = os.environ.get("JUPYTERHUB_BASE_URL", "/") + "hub/home"
+        self.finish(busy_page(self.admission.max_kernels, wait, home))
 
 
 class DashboardsApp(Voila):
@@ -173,15 +141,45 @@ class DashboardsApp(Voila):
 
     name = "seoul-dashboards"
 
+    def init_settings(self) -> dict:
+        settings = super().init_settings()
+        # Voila made its kernel manager (pools included): hand kernels to viewers, warm one
+        # at a time per spare core
+        manager = self.kernel_manager
+        manager.__class__ = type(
+            "DashboardsKernelManager", (HandingOut, Warming, type(manager)), {}
+        )
+        env = os.environ
+        self.viewers = manager.viewers = Viewers(
+            float(env.get("SDH_DASHBOARDS_RELEASE_AFTER", RELEASE_AFTER_S))
+        )
+        self.viewers.manager = manager
+        pooled = int(env.get("SDH_DASHBOARDS_POOL", "1")) * len(self.notebooks())
+        self.capacity = Capacity(int(env.get("SDH_DASHBOARDS_MAX_KERNELS", "0")), pooled)
+        self.capacity.manager = manager
+        settings["sdh_viewers"] = self.viewers
+        return settings
+
+    def notebooks(self) -> list[Path]:
+        found = Path(self.root_dir).rglob("*.ipynb")
+        return [p for p in found if ".ipynb_checkpoints" not in p.parts]
+
     def init_handlers(self) -> list:
         handlers = []
-        admission = Admission(self.max_kernels, max_rendering=max(2, os.cpu_count() or 1))
+        admission = Admission(1, max_rendering=max(2, os.cpu_count() or 1))
         for pattern, handler, *rest in super().init_handlers():
+            if handler is RequestInfoSocketHandler:
+                # an unauthenticated socket that gives a page's request to whoever names its
+                # kernel, for notebooks that wait for it (voila.utils): none here
+                continue
             if handler is TornadoVoilaHandler:
                 handler = CappedVoilaHandler
-                rest = [{**(rest[0] if rest else {}), "admission": admission}]
+                options = {"admission": admission, "capacity": self.capacity}
+                rest = [{**(rest[0] if rest else {}), **options}]
             elif handler is VoilaKernelWebsocketHandler:
                 handler = ReleasingWebsocketHandler
+            elif "(?P<kernel_id>" in pattern or handler is VoilaShutdownKernelHandler:
+                handler = owned(handler)
             handlers.append((pattern, handler, *rest))
         # the data search REST API, as in every user server (extensions/seoul_data_search)
         from extensions.seoul_data_search.handlers import handlers as search_handlers
@@ -193,10 +191,6 @@ class DashboardsApp(Voila):
         )
         # before Voila's catch-all routes
         return search + handlers
-
-    @property
-    def max_kernels(self) -> int:
-        return int(os.environ.get("SDH_DASHBOARDS_MAX_KERNELS", "12"))
 
 
 def argv(environ: dict[str, str] | None = None) -> list[str]:
@@ -228,6 +222,7 @@ def argv(environ: dict[str, str] | None = None) -> list[str]:
 
 
 def main() -> None:
+    from seoul_data import prepared
     from seoul_data.access import GROUPS_VARIABLE
 
     # the air-gapped template and the data the kernels read
@@ -237,4 +232,7 @@ def main() -> None:
     # the shared kernels read as nobody in particular (see the module's docstring); the
     # REST API reads as each request's viewer
     os.environ[GROUPS_VARIABLE] = KERNEL_DATA_GROUPS
+    # the kernels share what is the same for every viewer (in the service's own home)
+    if os.environ.get("SDH_DASHBOARDS_PREPARED", "True").lower() in ("0", "false", "no"):
+        os.environ[prepared.VARIABLE] = "off"
     DashboardsApp.launch_instance(argv=argv())

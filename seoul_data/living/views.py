@@ -25,6 +25,7 @@ from seoul_data.living import queries
 from seoul_data.living.areas import output_area_shapes
 from seoul_data.living.queries import DEFAULT_STORE, LivingPopulationError
 from seoul_data.paths import data_dir
+from seoul_data.prepared import prepared
 
 #: The dong menu's first entry: the whole gu.
 WHOLE_GU = "(자치구 전체)"
@@ -90,11 +91,13 @@ def has_output_areas(store: Path) -> bool:
     return bool(files) and "oa_code" in pq.read_schema(files[0]).names
 
 
+@prepared
 def gu_names() -> list[str]:
     """The 25 gu, in Korean alphabetical order."""
     return sorted(set(dong_table()["gu_name_ko"]))
 
 
+@prepared
 def dong_options(gu: str) -> list[str]:
     """The dong menu of a gu: the whole gu, then its dongs."""
     table = dong_table()
@@ -119,6 +122,7 @@ class AreaView:
     note: str
 
 
+@prepared
 def area_view(store: Path, gu: str, dong: str | None, month: str | None) -> AreaView:
     """The summary, the hour × weekday heatmap and the day by age group of an area in a
     month. Raises LivingPopulationError (Korean) when the store cannot answer."""
@@ -217,6 +221,7 @@ def area_shapes(store: Path, level: str):
     return shapes, shapes["mois10"].str[:8].astype(int)
 
 
+@prepared
 def hour_view(store: Path, month: str, hour: int, level: str = "dong") -> HourView:
     """Every area (``level``: 'dong' or 'oa') at ``hour``, averaged over the month. Raises
     LivingPopulationError (Korean) when the store cannot answer."""

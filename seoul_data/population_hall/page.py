@@ -25,6 +25,7 @@ from seoul_data.population_hall.views import (
     ranking,
     table,
 )
+from seoul_data.prepared import prepared
 
 #: The tallest area is drawn this many metres high (deck.gl elevation), whatever the unit.
 TALLEST = 10000
@@ -89,6 +90,7 @@ def _change_html(card: dict) -> str:
     )
 
 
+@prepared
 def cards_html(area: str, chosen: str | None = None) -> str:
     """Every card of a hall (``chosen``: the indicator marked), and how many have data."""
     cards = [card(i["id"]) for i in indicators_of(area)]
@@ -173,6 +175,30 @@ def flat_map(layers: MapLayers) -> str:
     return iframe(m, height=460)
 
 
+@dataclass(frozen=True)
+class YearView:
+    """What the page shows of an indicator for one year at one level: the 3D map's layers,
+    the 2D map, the ranking chart and the download links (HTML)."""
+
+    layers: MapLayers
+    flat: str
+    ranking: str
+    files: str
+
+
+@prepared
+def year_view(indicator_id: str, year: int, level: str) -> YearView:
+    """Every view of one indicator, year and level, prepared once per data version: the
+    same for every viewer, it is most of what drawing the page costs."""
+    layers = map_layers(indicator_id, year, level)
+    return YearView(
+        layers=layers,
+        flat=flat_map(layers),
+        ranking=ranking_image(indicator_id, year, level),
+        files=download_links(indicator_id, year, level),
+    )
+
+
 def show_map(box, layers: MapLayers, height: int = 540) -> None:
     """Draw ``layers`` in ``box`` (an ipywidgets Box), on the 3D map there where it can."""
     from seoul_data.maps import deck3d
@@ -243,6 +269,7 @@ def ranking_image(indicator_id: str, year: int, level: str) -> str:
     return image(ranking_png(indicator_id, year, level), f"{name} 순위")
 
 
+@prepared
 def compare_image(indicator_id: str, first: str, second: str) -> str:
     """The two-gu comparison as an inline image."""
     return image(compare_png(indicator_id, first, second), "자치구 비교")

@@ -15,6 +15,7 @@ import pandas as pd
 
 from seoul_data.population_hall.model import AREAS, IndicatorNotSupported
 from seoul_data.population_hall.registry import definitions, get, indicator
+from seoul_data.prepared import prepared
 
 #: The map levels the hall offers, and their Korean names.
 MAP_LEVELS = {"gu": "자치구", "dong": "행정동"}
@@ -40,6 +41,7 @@ def main_periods(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 @functools.lru_cache(maxsize=256)
+@prepared
 def _values(indicator_id: str) -> pd.DataFrame:
     return main_periods(indicator(indicator_id))
 
@@ -195,6 +197,7 @@ def level_options(indicator_levels: list[str]) -> list[tuple[str, str]]:
     return [(MAP_LEVELS[level], level) for level in indicator_levels]
 
 
+@prepared
 def gu_names() -> list[str]:
     """The 25 gu in the maps' order: the comparison menus."""
     from seoul_data.geo import boundaries

@@ -1,0 +1,162 @@
+"""How many viewers the dashboards service takes at once, from the memory it has.
+
+- The cap on kernels serving viewers is derived from the service's memory (its container's
+  limit, or the host's memory) and what a viewer's kernel measures, less the preheated
+  pools; ``max_kernels`` (``SDH_DASHBOARDS_MAX_KERNELS``), where set, lowers it further.
+- At most ``max_rendering`` pages are rendered at once (as many as the host has cores).
+- A viewer past either cap gets the Korean busy page (503) at once, with an estimate of the
+  wait from how long recent viewers kept their page, and the page retries by itself.
+- Pools refill one kernel at a time per spare core, so that a burst of viewers is not
+  starved of CPU by the kernels being preheated for the next ones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import time
+from pathlib import Path
+
+#: What a viewer's kernel holds before one has been measured (a dashboard rendered).
+KERNEL_GUESS = 250 * 2**20
+#: The share of the service's memory its kernels and server may use.
+HEADROOM = 0.9
+#: Seconds a measurement of the kernels' memory is reused.
+MEASURE_EVERY_S = 5.0
+BUSY_PAGE = """<!doctype html><html lang="ko"><head><meta charset="utf-8">
+<meta http-equiv="refresh" content="{wait}">
+<title>잠시 후 다시 시도해 주세요</title></head>
+<body style="font-family: NanumGothic, 'Nanum Gothic', sans-serif; margin: 3em;">
+<h1>지금은 대시보드 이용자가 많습니다</h1>
+<p>동시에 열 수 있는 대시보드 수({limit}개)를 모두 쓰고 있습니다.
+예상 대기 시간은 {wait_text}이며, 이 페이지가 그때 자동으로 다시 시도합니다.</p>
+<p><a href="{home}">홈으로</a></p></body></html>"""
+
+
+def memory_limit() -> int:
+    """Bytes the service may use: its cgroup's limit (a container's ``mem_limit``), else the
+    host's memory."""
+    with open("/proc/meminfo", encoding="ascii") as meminfo:
+        host = int(meminfo.readline().split()[1]) * 1024  # MemTotal, the first line
+    for limit in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        try:
+            text = Path(limit).read_text().strip()
+        except OSError:
+            continue
+        if text.isdigit():
+            return min(int(text), host)
+    return host
+
+
+def process_memory(pid: int) -> int:
+    """Bytes a process holds: its proportional set size (shared pages split among their
+    users), or its resident size where the kernel gives no PSS; 0 for a process gone."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        pages = int(Path(f"/proc/{pid}/statm").read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0
+    return pages * os.sysconf("SC_PAGE_SIZE")
+
+
+def kernel_pid(manager, kernel_id: str) -> int | None:
+    try:
+        provisioner = manager.get_kernel(kernel_id).provisioner
+    except KeyError:
+        return None
+    return getattr(provisioner, "pid", None)
+
+
+class Capacity:
+    """The cap on kernels serving viewers, from memory (one per service)."""
+
+    def __init__(self, max_kernels: int, pooled: int) -> None:
+        #: an administrator's cap (0: none but memory's)
+        self.max_kernels = max_kernels
+        #: kernels the pools keep preheated, all dashboards together
+        self.pooled = pooled
+        self.manager = None
+        self.kernel_bytes = KERNEL_GUESS
+        self._measured = 0.0
+
+    def measure(self, kernel_ids: list[str]) -> int:
+        """The most memory a viewer's kernel holds now (bytes; the guess until one runs)."""
+        if time.monotonic() - self._measured > MEASURE_EVERY_S:
+            sizes = [process_memory(kernel_pid(self.manager, k) or 0) for k in kernel_ids]
+            if any(sizes):
+                self.kernel_bytes = max(sizes)
+            self._measured = time.monotonic()
+        return self.kernel_bytes
+
+    def viewer_kernels(self, kernel_ids: list[str]) -> int:
+        """How many kernels may serve viewers at once: what memory holds beside the server
+        and the pools, within the administrator's cap."""
+        room = memory_limit() * HEADROOM - process_memory(os.getpid())
+        fits = int(room // self.measure(kernel_ids)) - self.pooled
+        if self.max_kernels:
+            fits = min(fits, self.max_kernels)
+        return max(fits, 1)
+
+
+def wait_estimate(held: list[float], holding: list[float]) -> int:
+    """Seconds until a kernel is likely free: how long recent viewers kept their page
+    (``held``), less how long the longest-staying current viewer has had it (``holding``);
+    between 15 seconds and 15 minutes (the idle culler's limit)."""
+    typical = statistics.median(held) if held else 120.0
+    return int(min(max(typical - max(holding, default=0.0), 15), 900))
+
+
+def wait_text(seconds: int) -> str:
+    return f"약 {seconds}초" if seconds < 90 else f"약 {round(seconds / 60)}분"
+
+
+def busy_page(limit: int, wait: int, home: str) -> str:
+    return BUSY_PAGE.format(limit=limit, wait=wait, wait_text=wait_text(wait), home=home)
+
+
+class Admission:
+    """How many pages are being rendered now, against the caps (one per service).
+
+    The check and the count happen with no ``await`` between them, on the service's one
+    event loop, so viewers arriving together are admitted one at a time."""
+
+    def __init__(self, max_kernels: int, max_rendering: int) -> None:
+        self.max_kernels, self.max_rendering = max_kernels, max_rendering
+        self.rendering = 0
+
+    def enter(self, kernels_in_use: int) -> bool:
+        """Admit one more page if both caps allow it (then call :meth:`leave` after)."""
+        if self.rendering >= self.max_rendering:
+            return False
+        # a page being rendered may hold a kernel not yet counted as in use: count it
+        if kernels_in_use + self.rendering >= self.max_kernels:
+            return False
+        self.rendering += 1
+        return True
+
+    def leave(self) -> None:
+        self.rendering -= 1
+
+
+class Warming:
+    """Mixed into Voila's kernel manager: a pool's kernels start and run their dashboard one
+    at a time per spare core (at least one), and a pool's kernel is handed out only once its
+    dashboard has run."""
+
+    _warming: asyncio.Semaphore | None = None
+
+    async def _initialize(self, notebook_path: str, kernel_id: str | None = None, **kwargs):
+        if kernel_id is not None:  # a kernel restarted, not a pool's
+            return await super()._initialize(notebook_path, kernel_id, **kwargs)
+        if self._warming is None:
+            self._warming = asyncio.Semaphore(max(1, (os.cpu_count() or 1) - 1))
+        async with self._warming:
+            content = await super()._initialize(notebook_path, kernel_id, **kwargs)
+            await asyncio.wait([content["task"]])  # an error is shown on the page it renders
+        return content
