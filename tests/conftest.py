@@ -3,6 +3,8 @@ the bundled datasets."""
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,6 +13,8 @@ import pytest
 
 from tests.running_hub import DOCKER_HOST, RunningHub, _engine_reachable, hub_settings_for
 
+# what seoul_data.prepared keeps goes to a folder of the test run, not the runner's ~/.cache
+os.environ.setdefault("SEOUL_DATA_PREPARED", tempfile.mkdtemp(prefix="sdh-test-prepared-"))
 _failed_modules: set[str] = set()
 
 
@@ -63,8 +67,9 @@ LIVING_DATASETS = frozenset(
 def bundled_data(root: Path, only: Iterable[str] | None = None) -> Iterator[Path]:
     """A data directory ``root/data`` with the bundled datasets (all, or those in ``only``)
     ingested and made the library's for the block: ``SEOUL_DATA_DIR``, a usage log of its
-    own (``root/usage.jsonl``), no data groups. The one way test modules ingest bundled data
-    to use it (the ingest tests call ``ingest_bundled`` themselves)."""
+    own (``root/usage.jsonl``) and prepared results of its own, no data groups. The one way
+    test modules ingest bundled data to use it (the ingest tests call ``ingest_bundled``
+    themselves)."""
     from seoul_data.sources import ingest_bundled
 
     data = root / "data"
@@ -72,6 +77,7 @@ def bundled_data(root: Path, only: Iterable[str] | None = None) -> Iterator[Path
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SEOUL_DATA_DIR", str(data))
         patch.setenv("SEOUL_USAGE_LOG", str(root / "usage.jsonl"))
+        patch.setenv("SEOUL_DATA_PREPARED", str(root / "prepared"))
         patch.delenv("SEOUL_DATA_GROUPS", raising=False)
         yield data
 

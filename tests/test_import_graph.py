@@ -62,6 +62,8 @@ LAYERS: tuple[tuple[str, int, str], ...] = (
     ("seoul_data.paths", 0, "base"),
     ("seoul_data.transactions", 0, "base"),
     ("seoul_data.access", 0, "base"),
+    # Results kept per data version; it reads the reader's groups (access) and the paths.
+    ("seoul_data.prepared", 0, "base"),
     ("seoul_data.data_permissions", 0, "base"),
     ("seoul_data.catalog", 0, "base"),
     ("seoul_data.catalog.*", 0, "base"),
