@@ -57,10 +57,11 @@ class HubSettings:
     #: Loopback port of Dask Gateway's TLS proxy to the schedulers: what a notebook's
     #: ``Gateway(proxy_address=...)`` and the Dask client connect to.
     gateway_proxy_port: int = 8085
-    #: Preheated kernels per dashboard, the most kernels serving viewers at once (0: as
-    #: many as the service's memory holds, measured as kernels run; hub/dashboards/capacity),
-    #: and the seconds after which a viewer's idle kernel is culled.
-    dashboards_pool: int = 1
+    #: Preheated kernels per dashboard ("auto": a share of what the service's memory holds,
+    #: hub/dashboards/capacity.py), the most kernels serving viewers at once (0: as many as
+    #: the memory holds, measured as kernels run), and the seconds after which a viewer's
+    #: idle kernel is culled.
+    dashboards_pool: str = "auto"
     dashboards_max_kernels: int = 0
     dashboards_idle: int = 900
     #: Seconds a viewer's kernel outlives its page (its last websocket closed, or never
@@ -69,8 +70,9 @@ class HubSettings:
     #: Whether the dashboards share what is the same for every viewer (tables, maps,
     #: pictures), prepared once per data version (seoul_data.prepared), across kernels.
     dashboards_prepared: bool = True
-    #: Memory of the dashboards service's container (its kernels together), isolated network.
-    dashboards_mem_limit: str = "4G"
+    #: Memory of the dashboards service's container (its kernels together), isolated network;
+    #: "auto": a quarter of the host's memory, at least 4G (hub/dashboards/container.py).
+    dashboards_mem_limit: str = "auto"
     #: How often the quota service stops servers past their profile's maximum run time.
     quota_check_seconds: int = 60
     #: SQLAlchemy URL of the hub database; empty means SQLite in ``state_dir``.
@@ -139,14 +141,17 @@ class HubSettings:
             raise SettingsError(f"SDH_MEM_LIMIT={self.mem_limit!r}: use e.g. 512M or 2G")
         if not _MEMORY.match(self.home_size):
             raise SettingsError(f"SDH_HOME_SIZE={self.home_size!r}: use e.g. 10G")
-        if not _MEMORY.match(self.dashboards_mem_limit):
+        if self.dashboards_mem_limit != "auto" and not _MEMORY.match(self.dashboards_mem_limit):
             raise SettingsError(
-                f"SDH_DASHBOARDS_MEM_LIMIT={self.dashboards_mem_limit!r}: use e.g. 4G"
+                f"SDH_DASHBOARDS_MEM_LIMIT={self.dashboards_mem_limit!r}: auto, or e.g. 8G"
             )
-        if self.dashboards_pool < 0 or self.dashboards_max_kernels < 0:
+        if not (str(self.dashboards_pool) == "auto" or str(self.dashboards_pool).isdigit()):
             raise SettingsError(
-                "SDH_DASHBOARDS_POOL and SDH_DASHBOARDS_MAX_KERNELS must be ≥ 0 "
-                "(a cap of 0: as many kernels as memory holds)"
+                f"SDH_DASHBOARDS_POOL={self.dashboards_pool!r}: auto, or 0 or more kernels"
+            )
+        if self.dashboards_max_kernels < 0:
+            raise SettingsError(
+                "SDH_DASHBOARDS_MAX_KERNELS must be ≥ 0 (0: as many kernels as memory holds)"
             )
         if self.dashboards_release_after < 0:
             raise SettingsError(

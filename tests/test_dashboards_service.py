@@ -3,6 +3,7 @@ source, the cap on live kernels, and kernels that take no code from the browser.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import time
@@ -140,14 +141,25 @@ def test_viewers_arriving_together_never_overshoot_the_cap(hub):
         close(hub, carol, kernel)
 
 
-def test_admission_counts_pages_being_rendered():
-    admission = Admission(max_kernels=3, max_rendering=2)
-    assert admission.enter(kernels_in_use=0) and admission.enter(kernels_in_use=0)
-    assert not admission.enter(kernels_in_use=0)  # two pages rendering: the host is busy
-    admission.leave()
-    assert not admission.enter(kernels_in_use=2)  # 2 in use + 1 rendering = the cap
-    assert admission.enter(kernels_in_use=1)
-    assert admission.rendering == 2
+def test_admission_queues_for_cores_and_refuses_past_memory():
+    async def scenario() -> None:
+        admission = Admission(max_kernels=4, max_rendering=2)
+        assert await admission.enter(0) and await admission.enter(0)
+        # both cores rendering: the next page waits its turn instead of the busy page
+        third = asyncio.ensure_future(admission.enter(0))
+        await asyncio.sleep(0.01)
+        assert not third.done() and admission.waiting == 1
+        # 1 in use + 2 rendering + 1 waiting = the memory cap: the busy page at once
+        assert not await admission.enter(1)
+        admission.leave()  # a page rendered: its slot goes to the waiting one
+        assert await third and admission.rendering == 2 and admission.waiting == 0
+        # a page that waits past the limit gets the busy page; the slots are unchanged
+        assert not await admission.enter(0, wait_limit=0.05)
+        admission.leave()
+        admission.leave()
+        assert admission.rendering == 0 and admission.waiting == 0
+
+    asyncio.run(scenario())
 
 
 def close(hub: RunningHub, session: requests.Session, kernel: str) -> None:

@@ -50,7 +50,14 @@ from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
 from voila.tornado.handler import TornadoVoilaHandler
 from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
 
-from hub.dashboards.capacity import Admission, Capacity, Warming, busy_page, wait_estimate
+from hub.dashboards.capacity import (
+    Admission,
+    Capacity,
+    Warming,
+    busy_page,
+    pool_size,
+    wait_estimate,
+)
 from hub.dashboards.kernels import (
     RENDERING,
     HandingOut,
@@ -107,8 +114,11 @@ class CappedVoilaHandler(TornadoVoilaHandler):
     async def get(self, path=None):
         in_use = self.viewers_kernels()
         self.admission.max_kernels = self.capacity.viewer_kernels(in_use)
-        if not self.admission.enter(len(in_use)):
+        if not await self.admission.enter(len(in_use)):
             self.busy(len(in_use))
+            return
+        if self.request.connection.stream.closed():  # gone while waiting its turn
+            self.admission.leave()
             return
         page = Page(self.current_user.username)
         rendering = RENDERING.set(page)
@@ -154,15 +164,15 @@ class DashboardsApp(Voila):
             float(env.get("SDH_DASHBOARDS_RELEASE_AFTER", RELEASE_AFTER_S))
         )
         self.viewers.manager = manager
-        pooled = int(env.get("SDH_DASHBOARDS_POOL", "1")) * len(self.notebooks())
+        count = len(self.notebooks())
+        pooled = pool_size(env.get("SDH_DASHBOARDS_POOL", "auto"), count) * count
         self.capacity = Capacity(int(env.get("SDH_DASHBOARDS_MAX_KERNELS", "0")), pooled)
         self.capacity.manager = manager
         settings["sdh_viewers"] = self.viewers
         return settings
 
     def notebooks(self) -> list[Path]:
-        found = Path(self.root_dir).rglob("*.ipynb")
-        return [p for p in found if ".ipynb_checkpoints" not in p.parts]
+        return notebooks_in(Path(self.root_dir))
 
     def init_handlers(self) -> list:
         handlers = []
@@ -193,6 +203,11 @@ class DashboardsApp(Voila):
         return search + handlers
 
 
+def notebooks_in(root: Path) -> list[Path]:
+    """The dashboards the service serves (each gets a pool)."""
+    return [p for p in root.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts]
+
+
 def argv(environ: dict[str, str] | None = None) -> list[str]:
     """Voila's settings for the service, from the hub's service environment."""
     env = os.environ if environ is None else environ
@@ -200,8 +215,10 @@ def argv(environ: dict[str, str] | None = None) -> list[str]:
     port = url.rsplit(":", 1)[1].strip("/")
     prefix = env["JUPYTERHUB_SERVICE_PREFIX"]
     idle = int(env.get("SDH_DASHBOARDS_IDLE", "900"))
+    root = Path(env.get("SDH_DASHBOARDS_DIR", str(DASHBOARDS)))
+    notebooks = notebooks_in(root)
     return [
-        str(Path(env.get("SDH_DASHBOARDS_DIR", str(DASHBOARDS)))),
+        str(root),
         "--no-browser",
         f"--Voila.ip={env.get('SDH_DASHBOARDS_IP', '127.0.0.1')}",
         f"--Voila.port={port}",
@@ -212,7 +229,7 @@ def argv(environ: dict[str, str] | None = None) -> list[str]:
         "--strip_sources=True",
         "--show_tracebacks=False",
         "--preheat_kernel=True",
-        f"--pool_size={int(env.get('SDH_DASHBOARDS_POOL', '1'))}",
+        f"--pool_size={pool_size(env.get('SDH_DASHBOARDS_POOL', 'auto'), len(notebooks))}",
         # a used kernel's pool is refilled at once (the default waits a second)
         "--VoilaKernelManager.fill_delay=0",
         f"--MappingKernelManager.cull_idle_timeout={idle}",

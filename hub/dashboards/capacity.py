@@ -3,9 +3,11 @@
 - The cap on kernels serving viewers is derived from the service's memory (its container's
   limit, or the host's memory) and what a viewer's kernel measures, less the preheated
   pools; ``max_kernels`` (``SDH_DASHBOARDS_MAX_KERNELS``), where set, lowers it further.
-- At most ``max_rendering`` pages are rendered at once (as many as the host has cores).
-- A viewer past either cap gets the Korean busy page (503) at once, with an estimate of the
-  wait from how long recent viewers kept their page, and the page retries by itself.
+- At most ``max_rendering`` pages are rendered at once (as many as the host has cores); the
+  next ones wait their turn (a minute at most).
+- A viewer past the memory cap gets the Korean busy page (503) at once, with an estimate of
+  the wait from how long recent viewers kept their page, and the page retries by itself.
+- Each dashboard's pool is sized from the memory too (``pool_size``).
 - Pools refill one kernel at a time per spare core, so that a burst of viewers is not
   starved of CPU by the kernels being preheated for the next ones.
 """
@@ -16,6 +18,7 @@ import asyncio
 import os
 import statistics
 import time
+from collections import deque
 from pathlib import Path
 
 #: What a viewer's kernel holds before one has been measured (a dashboard rendered).
@@ -24,6 +27,12 @@ KERNEL_GUESS = 250 * 2**20
 HEADROOM = 0.9
 #: Seconds a measurement of the kernels' memory is reused.
 MEASURE_EVERY_S = 5.0
+#: Seconds a page waits for a rendering slot before the busy page is shown instead.
+WAIT_LIMIT_S = 60.0
+#: What the server (Voila, the search API) holds beside its kernels.
+SERVER_BYTES = 300 * 2**20
+#: The most preheated kernels a dashboard's pool keeps (auto).
+MAX_POOL = 8
 BUSY_PAGE = """<!doctype html><html lang="ko"><head><meta charset="utf-8">
 <meta http-equiv="refresh" content="{wait}">
 <title>잠시 후 다시 시도해 주세요</title></head>
@@ -65,6 +74,17 @@ def process_memory(pid: int) -> int:
     return pages * os.sysconf("SC_PAGE_SIZE")
 
 
+def pool_size(configured: str, notebooks: int, limit: int | None = None) -> int:
+    """Preheated kernels per dashboard: the setting (``SDH_DASHBOARDS_POOL``), or ``auto``: a
+    quarter of the kernels the service's memory holds, shared by its ``notebooks``, between
+    1 and :data:`MAX_POOL`."""
+    if configured != "auto":
+        return int(configured)
+    limit = memory_limit() if limit is None else limit
+    kernels = int((limit * HEADROOM - SERVER_BYTES) // KERNEL_GUESS)
+    return max(1, min(MAX_POOL, kernels // (4 * max(notebooks, 1))))
+
+
 def kernel_pid(manager, kernel_id: str) -> int | None:
     try:
         provisioner = manager.get_kernel(kernel_id).provisioner
@@ -97,7 +117,7 @@ class Capacity:
     def viewer_kernels(self, kernel_ids: list[str]) -> int:
         """How many kernels may serve viewers at once: what memory holds beside the server
         and the pools, within the administrator's cap."""
-        room = memory_limit() * HEADROOM - process_memory(os.getpid())
+        room = memory_limit() * HEADROOM - max(process_memory(os.getpid()), SERVER_BYTES)
         fits = int(room // self.measure(kernel_ids)) - self.pooled
         if self.max_kernels:
             fits = min(fits, self.max_kernels)
@@ -121,26 +141,47 @@ def busy_page(limit: int, wait: int, home: str) -> str:
 
 
 class Admission:
-    """How many pages are being rendered now, against the caps (one per service).
+    """Pages being rendered and waiting to be, against the caps (one per service).
 
-    The check and the count happen with no ``await`` between them, on the service's one
-    event loop, so viewers arriving together are admitted one at a time."""
+    A page past the memory cap gets the busy page at once. A page within it but past the
+    rendering slots (the host's cores) waits its turn, up to :data:`WAIT_LIMIT_S` seconds:
+    a burst of viewers is served one after another, not sent away while memory has room.
+    The checks and counts happen with no ``await`` between them, on the service's one event
+    loop, so viewers arriving together are admitted one at a time."""
 
     def __init__(self, max_kernels: int, max_rendering: int) -> None:
         self.max_kernels, self.max_rendering = max_kernels, max_rendering
         self.rendering = 0
+        self._turns: deque[asyncio.Future] = deque()
 
-    def enter(self, kernels_in_use: int) -> bool:
-        """Admit one more page if both caps allow it (then call :meth:`leave` after)."""
-        if self.rendering >= self.max_rendering:
+    @property
+    def waiting(self) -> int:
+        return sum(not turn.done() for turn in self._turns)
+
+    async def enter(self, kernels_in_use: int, wait_limit: float = WAIT_LIMIT_S) -> bool:
+        """Admit one more page if memory has room for its kernel, once a rendering slot is
+        free (then call :meth:`leave` after); False: the busy page."""
+        # pages rendering or waiting may each hold a kernel not yet counted as in use
+        if kernels_in_use + self.rendering + self.waiting >= self.max_kernels:
             return False
-        # a page being rendered may hold a kernel not yet counted as in use: count it
-        if kernels_in_use + self.rendering >= self.max_kernels:
+        if self.rendering < self.max_rendering and not self.waiting:
+            self.rendering += 1
+            return True
+        turn = asyncio.get_running_loop().create_future()
+        self._turns.append(turn)
+        try:
+            await asyncio.wait_for(turn, wait_limit)  # leave() hands its slot over
+        except TimeoutError:
             return False
-        self.rendering += 1
         return True
 
     def leave(self) -> None:
+        """A page is rendered: its slot goes to the longest-waiting page, if any."""
+        while self._turns:
+            turn = self._turns.popleft()
+            if not turn.done():  # not given up (timed out)
+                turn.set_result(None)
+                return
         self.rendering -= 1
 
 

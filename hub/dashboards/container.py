@@ -51,6 +51,15 @@ def log_dir(settings: HubSettings) -> Path:
     return settings.state_dir / "dashboards"
 
 
+def memory(settings: HubSettings) -> str:
+    """The container's memory: the setting, or (``auto``) a quarter of the host's memory and
+    at least 4G: the dashboards serve the largest group of users, the staff."""
+    if settings.dashboards_mem_limit != "auto":
+        return settings.dashboards_mem_limit
+    quarter = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 4
+    return f"{max(4, quarter // 2**30)}G"
+
+
 def create(client: docker.APIClient, settings: HubSettings, address: str, env: dict) -> str:
     """Create the service's container (removing one left behind); return its id."""
     name = container_name(settings)
@@ -66,7 +75,7 @@ def create(client: docker.APIClient, settings: HubSettings, address: str, env: d
         open_files=8192,
         host_extra={
             "init": True,
-            "mem_limit": settings.dashboards_mem_limit,
+            "mem_limit": memory(settings),
             "tmpfs": {"/home/jovyan": "rw,nosuid,nodev,size=512m,uid=1000,gid=100"},
             "binds": {
                 str(settings.data_dir): {"bind": DATA_MOUNT, "mode": "ro"},
