@@ -13,11 +13,11 @@ What it adds to plain ``voila dashboards/``:
   version and shared by the kernels (``seoul_data.prepared``).
 - A kernel is its viewer's: routes that name a kernel answer nobody else, and the kernel goes
   with its page (hub/dashboards/kernels.py), within seconds, not at the idle timeout.
-- Capacity from memory (hub/dashboards/capacity.py): the cap on kernels serving viewers
-  follows the service's memory and what a kernel measures; past it, or with as many pages
-  rendering as the host has cores, the next viewer gets a Korean "busy" page (503) at once,
-  with an estimate of the wait, instead of a page that takes a minute or a kernel killed
-  for memory. Idle kernels are culled.
+- Capacity from memory (hub/dashboards/capacity.py): the pools and the cap on kernels
+  serving viewers follow the service's memory and what a kernel measures. Past the cap the
+  next viewer gets a Korean "busy" page (503) at once, with an estimate of the wait, instead
+  of a kernel killed for memory; with as many pages rendering as the host has cores, the
+  next ones wait their turn. Idle kernels are culled.
 - Kernels take no code from the browser: only widget (comm) and kernel-info messages pass
   the websocket, so a viewer cannot run code on the service host.
 - Voila's air-gapped template (``seoul``): nothing is fetched from outside.
