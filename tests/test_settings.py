@@ -168,6 +168,18 @@ def test_deny_by_default_and_external_proxy(tmp_path):
     assert _configured(tmp_path).ConfigurableHTTPProxy.auth_token == token_file.read_text()
 
 
+def test_every_managed_service_runs_a_module_that_is_installed(tmp_path):
+    """The hub restarts a service whose command fails at once, every few seconds, for ever
+    (the idle culler did, its package missing): each ``python -m`` module must be there."""
+    import importlib.util
+
+    for service in _configured(tmp_path).JupyterHub.services:
+        command = service.get("command", [])
+        modules = [command[i + 1] for i, part in enumerate(command[:-1]) if part == "-m"]
+        for module in modules:
+            assert importlib.util.find_spec(module), f"{service['name']}: no module {module}"
+
+
 def test_first_start_puts_the_default_quota_policy_in_force(tmp_path):
     from hub.quota_store import QuotaStore
 
