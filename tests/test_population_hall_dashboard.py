@@ -53,6 +53,10 @@ def test_the_page_is_the_hall_only(hall):
     assert state["area"] == "서울의 가구" and state["indicator"] == "households.households"
     assert state["year"] == 2021 and state["level"] == "gu" and state["status"] == ""
     assert len(re.findall(r'class="sd-card( sd-chosen)?" data-id=', state["cards"])) == 11
+    # a page starts with the 3D map only: the other tabs are drawn when shown
+    assert state["elevation"] and hall.value("tabs.selected_index") == 0
+    assert (state["flat_map"], state["ranking"], state["downloads"]) == (0, "", 0)
+    assert state["comparison"] == 0
 
 
 def test_the_map_shows_the_data_and_its_gaps(hall, data_dir):
@@ -75,6 +79,7 @@ def test_the_map_shows_the_data_and_its_gaps(hall, data_dir):
 
 
 def test_year_level_area_and_indicator_widgets_change_the_figures(hall):
+    hall.run("tabs.selected_index = 2")  # the ranking, redrawn with the figures while open
     hall.run("area_buttons.value = '인구변화'")
     start = hall.value(STATE)
     assert start["area"] == "인구변화" and start["indicator"].startswith("population_change.")
@@ -102,10 +107,12 @@ def test_year_level_area_and_indicator_widgets_change_the_figures(hall):
 
 def test_compare_two_districts_and_download(hall):
     hall.run("area_buttons.value = '서울의 가구'")
+    hall.run("tabs.selected_index = 3")
     before = hall.value("comparison.value")
     hall.run("second_gu.value = '노원구'")
     after = hall.value("comparison.value")
     assert before != after and after.startswith('<img alt="자치구 비교"')
+    hall.run("tabs.selected_index = 4")
     links = hall.value("files.value")
     assert len(re.findall(r'download="[^"]+"', links)) == 3
     csv = r'download="households\.households\.csv" href="data:text/csv;base64,([^"]+)"'
@@ -116,6 +123,8 @@ def test_compare_two_districts_and_download(hall):
 
 def test_nothing_on_the_page_comes_from_outside(hall):
     # the 2D map is a self-contained page (Leaflet inlined); the rest is our own HTML
+    for tab in (1, 2, 4):  # each drawn when shown, kept while the figures stay
+        hall.run(f"tabs.selected_index = {tab}")
     flat = hall.value("flat.value")
     page = html.unescape(re.search(r'srcdoc="([^"]+)"', flat).group(1))
     assert "L.map(" in page or "L.map" in page

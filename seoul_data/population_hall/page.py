@@ -118,6 +118,7 @@ class MapLayers:
     classes: Classes
 
 
+@prepared
 def map_layers(indicator_id: str, year: int, level: str) -> MapLayers:
     """The areas of a level with the indicator's values for one year: heights, colours,
     tooltips (value, period, source) and the legend."""
@@ -150,6 +151,12 @@ def _tooltip(row, name: str, unit: str, year: int, level: str) -> str:
     return f"<b>{esc(row.place)}</b>{where}<br>{esc(name)}: {esc(value)}<br><small>{when}</small>"
 
 
+@prepared
+def flat_view(indicator_id: str, year: int, level: str) -> str:
+    """The 2D map of one indicator, year and level (the 2D tab)."""
+    return flat_map(map_layers(indicator_id, year, level))
+
+
 def flat_map(layers: MapLayers) -> str:
     """The same values as a 2D Leaflet choropleth in an iframe (Leaflet inlined; no tiles)."""
     import folium
@@ -173,30 +180,6 @@ def flat_map(layers: MapLayers) -> str:
         tooltip=folium.GeoJsonTooltip(["place", "shown"], aliases=["지역", title]),
     ).add_to(m)
     return iframe(m, height=460)
-
-
-@dataclass(frozen=True)
-class YearView:
-    """What the page shows of an indicator for one year at one level: the 3D map's layers,
-    the 2D map, the ranking chart and the download links (HTML)."""
-
-    layers: MapLayers
-    flat: str
-    ranking: str
-    files: str
-
-
-@prepared
-def year_view(indicator_id: str, year: int, level: str) -> YearView:
-    """Every view of one indicator, year and level, prepared once per data version: the
-    same for every viewer, it is most of what drawing the page costs."""
-    layers = map_layers(indicator_id, year, level)
-    return YearView(
-        layers=layers,
-        flat=flat_map(layers),
-        ranking=ranking_image(indicator_id, year, level),
-        files=download_links(indicator_id, year, level),
-    )
 
 
 def show_map(box, layers: MapLayers, height: int = 540) -> None:
@@ -263,6 +246,7 @@ def compare_png(indicator_id: str, first: str, second: str) -> bytes:
         return png(fig, dpi=110)
 
 
+@prepared
 def ranking_image(indicator_id: str, year: int, level: str) -> str:
     """The ranking chart as an inline image."""
     name = get(indicator_id).name
@@ -287,6 +271,7 @@ def downloads(indicator_id: str, year: int, level: str) -> dict[str, bytes]:
     }
 
 
+@prepared
 def download_links(indicator_id: str, year: int, level: str) -> str:
     """The download links of :func:`downloads`, one a line."""
     labels = [
