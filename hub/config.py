@@ -78,6 +78,7 @@ def dashboards_service(settings: HubSettings, hub_ip: str) -> dict:
         "SDH_DASHBOARDS_MAX_KERNELS": str(settings.dashboards_max_kernels),
         "SDH_DASHBOARDS_IDLE": str(settings.dashboards_idle),
         "SDH_DASHBOARDS_RELEASE_AFTER": str(settings.dashboards_release_after),
+        "SDH_DASHBOARDS_CONNECT_WITHIN": str(settings.dashboards_connect_within),
         "SDH_DASHBOARDS_PREPARED": str(settings.dashboards_prepared),
         # the service's kernels share one host: one CPU per training (AI 분석)
         "SEOUL_AI_MAX_CPUS": "1",

@@ -67,6 +67,9 @@ class HubSettings:
     #: Seconds a viewer's kernel outlives its page (its last websocket closed, or never
     #: opened within a grace period); 0 leaves kernels to the unload beacon and the culler.
     dashboards_release_after: float = 5.0
+    #: Seconds a served page has to connect its websocket before its kernel is released
+    #: (its scripts load after the page: slower on a busy host or a slow office PC).
+    dashboards_connect_within: float = 120.0
     #: Whether the dashboards share what is the same for every viewer (tables, maps,
     #: pictures), prepared once per data version (seoul_data.prepared), across kernels.
     dashboards_prepared: bool = True
@@ -152,6 +155,10 @@ class HubSettings:
         if self.dashboards_max_kernels < 0:
             raise SettingsError(
                 "SDH_DASHBOARDS_MAX_KERNELS must be ≥ 0 (0: as many kernels as memory holds)"
+            )
+        if self.dashboards_connect_within <= 0:
+            raise SettingsError(
+                f"SDH_DASHBOARDS_CONNECT_WITHIN={self.dashboards_connect_within}: seconds > 0"
             )
         if self.dashboards_release_after < 0:
             raise SettingsError(

@@ -21,6 +21,8 @@ from tests.conftest import started_hub
 from tests.running_hub import RunningHub
 
 MAX_KERNELS = 3
+#: Seconds a served page has to connect here (120 by default).
+CONNECT_WITHIN = 40.0
 HALL = "services/dashboards/voila/render/population_hall.ipynb"
 pytestmark = pytest.mark.filterwarnings("ignore:Workbook contains no default style:UserWarning")
 
@@ -36,7 +38,13 @@ def hub(request, tmp_path_factory):
     )
     users = {"carol": "staff", "dave": "staff", "boss": "admin", "alice": "analyst"}
     with started_hub(
-        request, tmp, users, data_dir=data, dashboards_pool=1, dashboards_max_kernels=MAX_KERNELS
+        request,
+        tmp,
+        users,
+        data_dir=data,
+        dashboards_pool=1,
+        dashboards_max_kernels=MAX_KERNELS,
+        dashboards_connect_within=CONNECT_WITHIN,
     ) as hub:
         yield hub
 
@@ -270,14 +278,12 @@ def test_a_viewers_kernel_is_nobody_elses(hub):
 def test_a_page_that_never_connects_holds_no_kernel(hub):
     """A page served but never run (a tab closed at once, scripts that never loaded): its
     kernel goes after the grace for connecting, not at the idle timeout."""
-    from hub.dashboards.kernels import CONNECT_WITHIN_S
-
     carol = hub.login("carol")
     page = open_page(hub, carol)
     assert page.status_code == 200, page.text[:300]
     api = f"{hub.url}/services/dashboards/api/kernels/{kernel_of(page)}"
     assert carol.get(api).status_code == 200
-    deadline = time.monotonic() + CONNECT_WITHIN_S + 20
+    deadline = time.monotonic() + CONNECT_WITHIN + 20
     while carol.get(api).status_code == 200 and time.monotonic() < deadline:
         time.sleep(1)
     assert carol.get(api).status_code == 404, "a page that never connected kept its kernel"

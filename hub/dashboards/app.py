@@ -76,6 +76,9 @@ KERNEL_DATA_GROUPS = "dashboards-shared-kernel"
 #: 0 leaves kernels to the unload beacon and the idle culler): a reload or a network blip
 #: reconnects within them; after them the kernel is shut down.
 RELEASE_AFTER_S = 5.0
+#: Seconds a served page has to connect its websocket (``SDH_DASHBOARDS_CONNECT_WITHIN``):
+#: its scripts load after the page, later on a busy host or a slow office PC.
+CONNECT_WITHIN_S = 120.0
 #: Websocket messages a viewer's page may send to its kernel: widgets and kernel info only.
 ALLOWED_MESSAGES = [
     "comm_open",
@@ -161,7 +164,8 @@ class DashboardsApp(Voila):
         )
         env = os.environ
         self.viewers = manager.viewers = Viewers(
-            float(env.get("SDH_DASHBOARDS_RELEASE_AFTER", RELEASE_AFTER_S))
+            release_after=float(env.get("SDH_DASHBOARDS_RELEASE_AFTER", RELEASE_AFTER_S)),
+            connect_within=float(env.get("SDH_DASHBOARDS_CONNECT_WITHIN", CONNECT_WITHIN_S)),
         )
         self.viewers.manager = manager
         count = len(self.notebooks())

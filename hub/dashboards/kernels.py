@@ -7,7 +7,7 @@ for a kernel that does not exist. Pooled kernels belong to nobody and cannot be 
 
 A viewer's kernel is released when its page goes away: when the page's last websocket closes
 and none reconnects within ``release_after`` seconds, or when the page never connects within
-:data:`CONNECT_WITHIN_S` seconds of being served (a page opened and left before its scripts
+``connect_within`` seconds of being served (a page opened and left before its scripts
 ran, a browser that crashed). Neither waits for the page's unload beacon, which browsers do not
 always send, nor for the idle culler.
 """
@@ -23,10 +23,6 @@ import tornado.web
 from jupyter_core.utils import ensure_async
 from tornado.ioloop import IOLoop
 from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
-
-#: Seconds a served page has to connect its websocket before its kernel is released: its
-#: scripts load after the page, later on a busy host.
-CONNECT_WITHIN_S = 30.0
 
 log = logging.getLogger("seoul-dashboards")
 
@@ -48,8 +44,8 @@ class Viewers:
     """The viewers' kernels: who holds which since when, and releasing those whose page went
     away. One per service; the kernel manager is set once Voila has made it."""
 
-    def __init__(self, release_after: float) -> None:
-        self.release_after = release_after
+    def __init__(self, release_after: float, connect_within: float) -> None:
+        self.release_after, self.connect_within = release_after, connect_within
         self.manager = None
         self.owner: dict[str, str] = {}
         self.since: dict[str, float] = {}
@@ -81,7 +77,7 @@ class Viewers:
 
     def served(self, kernel_id: str) -> None:
         """The page is out: its kernel goes if the page does not connect in time."""
-        self._check_after(CONNECT_WITHIN_S, kernel_id)
+        self._check_after(self.connect_within, kernel_id)
 
     def closed(self, kernel_id: str) -> None:
         """A websocket to ``kernel_id`` closed: it goes if none reconnects in time."""
