@@ -42,7 +42,6 @@ import contextlib
 import io
 import json
 import math
-import os
 import random
 import statistics
 import sys
@@ -51,7 +50,6 @@ import time
 import traceback
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from datetime import date
 from pathlib import Path
 
 import docker
@@ -61,9 +59,9 @@ import requests
 from bench.report import new_report, write_report
 from hub.dashboards.listing import DASHBOARDS
 from hub.settings import HubSettings
-from seoul_data.living.generator import generate, register
 from seoul_data.sources import ingest_bundled, sources
-from tests.browser import ARGS, CHROMIUM, Watched, drawn
+from tests.browser import ARGS, CHROMIUM, Watched, drawn, watch
+from tests.conftest import small_living_store
 from tests.running_hub import RunningHub, hub_settings_for
 
 #: Setting overrides of each variant: today's service (no release of a closed page's
@@ -301,14 +299,8 @@ async def settle(watch: KernelWatch, ok, timeout: float) -> tuple[float, int]:
 
 
 async def open_watched(context) -> Watched:
-    """A new page that records its requests and errors (tests/browser.py's watched_page)."""
-    page = await context.new_page()
-    watched = Watched(page)
-    page.on("request", lambda r: watched.requests.append(r.url))
-    page.on("console", lambda m: watched.errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: watched.errors.append(str(e)))
-    page.on("response", lambda r: r.status >= 400 and watched.errors.append(f"{r.status} {r.url}"))
-    return watched
+    """A new page that records its requests and errors."""
+    return watch(await context.new_page())
 
 
 async def log_in(context, hub_url: str, name: str, password: str) -> None:
@@ -612,31 +604,14 @@ def steady_targets(s: dict) -> dict:
 # -- variants --------------------------------------------------------------------------------
 
 
-def ingest(data: Path, work: Path) -> None:
+def ingest(data: Path) -> None:
     """What both dashboards read: the population datasets, the living population samples
-    and a small synthetic 행정동 store, catalogued (tests/test_dashboard_browser.py)."""
+    and a small synthetic 행정동 store (as the browser tests have)."""
     wanted = {
         s.dataset.id for s in sources() if s.dataset.id.startswith(("population.", "living."))
     }
     ingest_bundled(data, only=wanted)
-    saved = {k: os.environ.get(k) for k in ("SEOUL_DATA_DIR", "SEOUL_USAGE_LOG")}
-    os.environ.update(SEOUL_DATA_DIR=str(data), SEOUL_USAGE_LOG=str(work / "usage.jsonl"))
-    try:
-        store = generate(
-            data / "living" / "dong",
-            level="dong",
-            start=date(2023, 3, 6),
-            days=7,
-            output_areas=4000,
-            progress=False,
-        )
-        register(store, "dong", data)  # catalogued: a store nobody classified is closed
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    small_living_store(data)
 
 
 def expected_pool(settings) -> int:
@@ -768,7 +743,7 @@ async def run(args, out: Path) -> dict:
     with tempfile.TemporaryDirectory() as work_dir:
         work = Path(work_dir)
         data = work / "data"
-        await asyncio.to_thread(ingest, data, work)
+        await asyncio.to_thread(ingest, data)
         async with async_playwright() as p:
             chromium = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             try:

@@ -60,7 +60,11 @@ def browser() -> Iterator[object]:
 
 
 def watched_page(context) -> Watched:
-    page = context.new_page()
+    return watch(context.new_page())
+
+
+def watch(page) -> Watched:
+    """Record ``page``'s requests and errors (a sync or an async Playwright page)."""
     watched = Watched(page)
     page.on("request", lambda r: watched.requests.append(r.url))
     page.on("console", lambda m: watched.errors.append(m.text) if m.type == "error" else None)

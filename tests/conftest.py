@@ -82,6 +82,26 @@ def bundled_data(root: Path, only: Iterable[str] | None = None) -> Iterator[Path
         yield data
 
 
+def small_living_store(data: Path) -> None:
+    """A week of synthetic 행정동 living population in ``data``, catalogued (a store nobody
+    classified is closed): what the 생활인구 dashboard draws in browser tests and benches."""
+    from datetime import date
+
+    from seoul_data.living.generator import generate, register
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SEOUL_DATA_DIR", str(data))
+        store = generate(
+            data / "living" / "dong",
+            level="dong",
+            start=date(2023, 3, 6),
+            days=7,
+            output_areas=4000,
+            progress=False,
+        )
+        register(store, "dong", data)
+
+
 @pytest.fixture(scope="module")
 def running_hub(request, tmp_path_factory) -> Iterator[RunningHub]:
     """A started proxy + hub: alice and bob (analysts), boss (admin), carol (staff)."""

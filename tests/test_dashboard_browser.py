@@ -5,17 +5,15 @@ Screenshots go to var/screenshots/."""
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import pytest
 
 from seoul_data.catalog import Catalog
 from seoul_data.catalog.datagokr import import_datagokr
-from seoul_data.living.generator import generate, register
 from seoul_data.sources import BUNDLED_DATA, ingest_bundled, sources
 from tests.browser import browser, drawn, has_font, log_in, pixels, watched_page
-from tests.conftest import started_hub
+from tests.conftest import small_living_store, started_hub
 
 pytestmark = [
     pytest.mark.browser,
@@ -34,17 +32,7 @@ def hub(request, tmp_path_factory):
     }
     maps = {"facilities.public_libraries", "safety.ansimi_cctv", "facilities.public_toilets"}
     ingest_bundled(data, only=wanted | maps | {"transport.bicycle_facilities"})
-    with pytest.MonkeyPatch.context() as patch:  # a small synthetic living population store
-        patch.setenv("SEOUL_DATA_DIR", str(data))
-        store = generate(
-            data / "living" / "dong",
-            level="dong",
-            start=date(2023, 3, 6),
-            days=7,
-            output_areas=4000,
-            progress=False,
-        )
-        register(store, "dong", data)  # catalogued: a store nobody classified is closed
+    small_living_store(data)
     catalog = BUNDLED_DATA / "catalog/datagokr_catalog_20220630_seoul_orgs.csv"
     import_datagokr(Catalog(data), catalog)
     with started_hub(request, tmp, {"carol": "staff"}, data_dir=data, dashboards_pool=1) as hub:
