@@ -20,22 +20,29 @@ def test_pools_follow_the_memory_unless_set():
     assert pool_size("auto", notebooks=5) >= 1  # this machine's
 
 
-def test_the_cap_is_what_memory_holds_beside_the_pools_within_the_administrators(monkeypatch):
+class Kernels:
+    def __init__(self, ids):
+        self.ids = ids
+
+    def list_kernel_ids(self):
+        return self.ids
+
+
+def test_the_cap_is_the_viewers_kernels_and_what_the_memory_left_holds(monkeypatch):
+    sizes = {1: 200 * 2**20, 2: 100 * 2**20, 3: 600 * 2**20}  # two viewers', a pool's
     monkeypatch.setattr(capacity, "memory_limit", lambda: 8 * GIB)
-    monkeypatch.setattr(capacity, "process_memory", lambda pid: 0)  # nothing measured yet
-    free = int((8 * GIB * capacity.HEADROOM - capacity.SERVER_BYTES) // capacity.KERNEL_GUESS)
-    assert Capacity(max_kernels=0, pooled=5).viewer_kernels([]) == free - 5
-    assert Capacity(max_kernels=3, pooled=5).viewer_kernels([]) == 3
+    monkeypatch.setattr(capacity, "kernel_pid", lambda manager, kernel: kernel)
+    monkeypatch.setattr(capacity, "process_memory", lambda pid: sizes.get(pid, 0))
+    measured = Capacity(max_kernels=0)
+    measured.manager = Kernels([1, 2, 3])
+    used = capacity.SERVER_BYTES + 900 * 2**20
+    assert measured.measure([1, 2]) == (used, 150 * 2**20)  # a typical viewer's: the mean
+    left = int((8 * GIB * capacity.HEADROOM - used) // (150 * 2**20))
+    assert measured.viewer_kernels([1, 2]) == 2 + left  # the large pooled one costs its own
+    assert Capacity(max_kernels=3).viewer_kernels([]) == 3  # the administrator's cap
     monkeypatch.setattr(capacity, "memory_limit", lambda: GIB // 2)
-    assert Capacity(max_kernels=0, pooled=5).viewer_kernels([]) == 1  # never none
-
-
-def test_kernels_are_measured_as_they_run(monkeypatch):
-    measured = Capacity(max_kernels=0, pooled=0)
-    measured.manager = None
-    monkeypatch.setattr(capacity, "kernel_pid", lambda manager, kernel: 1234)
-    monkeypatch.setattr(capacity, "process_memory", lambda pid: 120 * 2**20)
-    assert measured.measure(["a", "b"]) == 120 * 2**20
+    measured._measured = (0.0, 0, 0)
+    assert measured.viewer_kernels([1, 2]) == 2  # full: the viewers keep theirs, no more
 
 
 def test_a_process_is_measured_and_a_gone_one_is_nothing():

@@ -168,15 +168,10 @@ class DashboardsApp(Voila):
             connect_within=float(env.get("SDH_DASHBOARDS_CONNECT_WITHIN", CONNECT_WITHIN_S)),
         )
         self.viewers.manager = manager
-        count = len(self.notebooks())
-        pooled = pool_size(env.get("SDH_DASHBOARDS_POOL", "auto"), count) * count
-        self.capacity = Capacity(int(env.get("SDH_DASHBOARDS_MAX_KERNELS", "0")), pooled)
+        self.capacity = Capacity(int(env.get("SDH_DASHBOARDS_MAX_KERNELS", "0")))
         self.capacity.manager = manager
         settings["sdh_viewers"] = self.viewers
         return settings
-
-    def notebooks(self) -> list[Path]:
-        return notebooks_in(Path(self.root_dir))
 
     def init_handlers(self) -> list:
         handlers = []

@@ -94,31 +94,38 @@ def kernel_pid(manager, kernel_id: str) -> int | None:
 
 
 class Capacity:
-    """The cap on kernels serving viewers, from memory (one per service)."""
+    """The cap on kernels serving viewers, from memory (one per service): the viewers' kernels
+    now, and as many more as the memory left holds, each the size of a typical viewer's
+    kernel. What is left is measured (the server, the pools and every kernel as they are),
+    so one large kernel does not shrink everyone's share."""
 
-    def __init__(self, max_kernels: int, pooled: int) -> None:
+    def __init__(self, max_kernels: int) -> None:
         #: an administrator's cap (0: none but memory's)
         self.max_kernels = max_kernels
-        #: kernels the pools keep preheated, all dashboards together
-        self.pooled = pooled
         self.manager = None
-        self.kernel_bytes = KERNEL_GUESS
-        self._measured = 0.0
+        self._measured = (0.0, 0, KERNEL_GUESS)  # when, bytes in use, a typical kernel
 
-    def measure(self, kernel_ids: list[str]) -> int:
-        """The most memory a viewer's kernel holds now (bytes; the guess until one runs)."""
-        if time.monotonic() - self._measured > MEASURE_EVERY_S:
-            sizes = [process_memory(kernel_pid(self.manager, k) or 0) for k in kernel_ids]
-            if any(sizes):
-                self.kernel_bytes = max(sizes)
-            self._measured = time.monotonic()
-        return self.kernel_bytes
+    def measure(self, viewers: list[str]) -> tuple[int, int]:
+        """Bytes the server and all its kernels hold now, and a viewer's typical kernel (the
+        mean of theirs; the guess until one runs); measured every few seconds."""
+        when, used, typical = self._measured
+        if time.monotonic() - when > MEASURE_EVERY_S:
+            size = {k: process_memory(kernel_pid(self.manager, k) or 0) for k in self.kernels()}
+            server = max(process_memory(os.getpid()), SERVER_BYTES)
+            used = server + sum(size.values())
+            theirs = [size[k] for k in viewers if size.get(k)]
+            typical = max(statistics.mean(theirs), KERNEL_GUESS // 2) if theirs else KERNEL_GUESS
+            self._measured = (time.monotonic(), used, int(typical))
+        return used, typical
 
-    def viewer_kernels(self, kernel_ids: list[str]) -> int:
-        """How many kernels may serve viewers at once: what memory holds beside the server
-        and the pools, within the administrator's cap."""
-        room = memory_limit() * HEADROOM - max(process_memory(os.getpid()), SERVER_BYTES)
-        fits = int(room // self.measure(kernel_ids)) - self.pooled
+    def kernels(self) -> list[str]:
+        return list(self.manager.list_kernel_ids()) if self.manager is not None else []
+
+    def viewer_kernels(self, viewers: list[str]) -> int:
+        """How many kernels may serve viewers at once: theirs now and as many more as the
+        memory left holds, within the administrator's cap."""
+        used, typical = self.measure(viewers)
+        fits = len(viewers) + max(int((memory_limit() * HEADROOM - used) // typical), 0)
         if self.max_kernels:
             fits = min(fits, self.max_kernels)
         return max(fits, 1)
