@@ -15,6 +15,7 @@ not listed, and for an entry that is no longer needed.
 from __future__ import annotations
 
 import ast
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -136,9 +137,17 @@ def imports_of(module: str) -> list[Edge]:
     return imports_in(module, MODULES[module].read_text(encoding="utf-8"))
 
 
+def _parse(source: str, filename: str) -> ast.Module:
+    """``ast.parse`` in a thread of its own: CPython 3.11's parser can fail with "AST
+    constructor recursion depth mismatch" (a SystemError, cpython#106905) in a thread whose
+    recursion count an earlier test left off; a new thread starts from zero."""
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(ast.parse, source, filename=filename).result()
+
+
 def imports_in(module: str, source: str) -> list[Edge]:
     """The intra-package imports in ``source``, the text of ``module``."""
-    tree = ast.parse(source, filename=path_of(module))
+    tree = _parse(source, path_of(module))
     edges = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):

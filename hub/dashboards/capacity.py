@@ -1,8 +1,9 @@
 """How many viewers the dashboards service takes at once, from the memory it has.
 
 - The cap on kernels serving viewers is derived from the service's memory (its container's
-  limit, or the host's memory) and what a viewer's kernel measures, less the preheated
-  pools; ``max_kernels`` (``SDH_DASHBOARDS_MAX_KERNELS``), where set, lowers it further.
+  limit, or the host's memory): the viewers' kernels now, and as many more as what is left
+  (beside the server, the pools and every kernel, as measured) holds of a typical viewer's
+  kernel; ``max_kernels`` (``SDH_DASHBOARDS_MAX_KERNELS``), where set, lowers it further.
 - At most ``max_rendering`` pages are rendered at once (as many as the host has cores); the
   next ones wait their turn (a minute at most).
 - A viewer past the memory cap gets the Korean busy page (503) at once, with an estimate of
