@@ -82,6 +82,24 @@ def log_in(page, hub_url: str, name: str, password: str) -> None:
     page.wait_for_url("**/hub/home", timeout=60_000)
 
 
+_FRAMES_ASKED = """() => {
+    if (window.__framesAsked === undefined) {
+        window.__framesAsked = 0;
+        const ask = window.requestAnimationFrame.bind(window);
+        window.requestAnimationFrame = (cb) => { window.__framesAsked++; return ask(cb); };
+    }
+    return window.__framesAsked;
+}"""
+
+
+def frames_asked(page, over_ms: int) -> int:
+    """How many animation frames ``page``'s scripts asked for in ``over_ms`` (a map that
+    keeps asking keeps a core busy while nothing moves)."""
+    before = page.evaluate(_FRAMES_ASKED)
+    page.wait_for_timeout(over_ms)
+    return page.evaluate(_FRAMES_ASKED) - before
+
+
 def pixels(element) -> np.ndarray:
     from PIL import Image
 

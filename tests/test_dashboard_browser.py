@@ -12,7 +12,7 @@ import pytest
 from seoul_data.catalog import Catalog
 from seoul_data.catalog.datagokr import import_datagokr
 from seoul_data.sources import BUNDLED_DATA, ingest_bundled, sources
-from tests.browser import browser, drawn, has_font, log_in, pixels, watched_page
+from tests.browser import browser, drawn, frames_asked, has_font, log_in, pixels, watched_page
 from tests.conftest import small_living_store, started_hub
 
 pytestmark = [
@@ -64,6 +64,8 @@ def test_population_hall_in_the_browser(hub, chromium):
     canvas.scroll_into_view_if_needed()
     first = pixels(canvas)
     assert drawn(first), "the 3D map canvas is blank"
+    frames_asked(page, 2500)  # the map is still: its loop sleeps (static/deck-idle.js)
+    assert frames_asked(page, 1000) <= 2
     assert "서울 인구관" in page.inner_text("body") and "세대 수" in page.inner_text("body")
     assert has_font(page, "NanumGothic")
     page.screenshot(path=str(SCREENSHOTS / "population_hall.png"), full_page=True)

@@ -197,6 +197,29 @@ def test_html_and_png_export(data_dir, tmp_path):
     assert ((colours[:, 0].astype(int) - colours[:, 2]) > 80).sum() > 1000
 
 
+@pytest.mark.browser
+def test_a_still_webgl_map_asks_for_no_frames_until_touched(data_dir):
+    from tests.browser import browser, frames_asked, watched_page
+
+    page_html = sd.maps.choropleth("facilities.public_libraries", level="dong", renderer="webgl")
+    with browser() as chromium:
+        watched = watched_page(chromium.new_context(viewport={"width": 1000, "height": 700}))
+        page = watched.page
+        page.set_content(page_html.html)
+        page.wait_for_function("!!document.body.dataset.drawnMs", timeout=60_000)
+        frames_asked(page, 2500)  # deck-idle.js's STILL_MS has passed
+        assert frames_asked(page, 1000) <= 2  # deck.gl alone asks for 60 a second
+        # the pointer wakes the loop, which picks the area under it for the tooltip (asleep,
+        # no tooltip would ever show)
+        page.mouse.move(500, 350)
+        page.wait_for_function(
+            "document.querySelector('.deck-tooltip')?.innerText.trim()", timeout=30_000
+        )
+        frames_asked(page, 2500)
+        assert frames_asked(page, 1000) <= 2  # and it sleeps again
+    assert watched.errors == []
+
+
 def test_gallery_lists_mappable_datasets_and_draws_every_example(data_dir):
     ids = [i for _, i in gallery.mappable()]
     assert set(ids) == WANTED  # every one of them can be placed; none is listed that cannot

@@ -1,7 +1,8 @@
 """``Choropleth3D``: areas extruded by a value, a WebGL map widget that needs no network.
 
 An anywidget whose JavaScript is our deck.gl 9.4 bundle (static/, MIT; built by
-scripts/build-deckgl.mjs without any CDN default) plus a small renderer (static/deck3d.js);
+scripts/build-deckgl.mjs without any CDN default) plus a small renderer (static/deck3d.js,
+with the loop that sleeps while the map is still: static/deck-idle.js);
 it all travels over the kernel connection, so the page fetches nothing: no CDN, no
 basemap, no tiles. The areas themselves are the map.
 
@@ -16,22 +17,16 @@ import json
 import anywidget
 import traitlets as t
 
-from seoul_data.maps.leaflet import static_text
+from seoul_data.maps.webgl import deck_script
 
 #: Seoul seen from the south-west, tilted (deck.gl view state).
 SEOUL_VIEW = {"longitude": 126.99, "latitude": 37.53, "zoom": 9.8, "pitch": 50, "bearing": -15}
 
 
-def _esm() -> str:
-    # our deck.gl bundle (scripts/build-deckgl.mjs) hands itself to a local `module`
-    wrapper = "const module = { exports: {} }; const exports = module.exports;"
-    return f"{wrapper}\n{static_text('deckgl-9.4.0.min.js')}\n;\n{static_text('deck3d.js')}"
-
-
 class Choropleth3D(anywidget.AnyWidget):
     """Polygons of a GeoDataFrame (EPSG:4326), extruded and coloured per area."""
 
-    _esm = t.Unicode(_esm()).tag(sync=True)
+    _esm = t.Unicode(deck_script("deck3d.js")).tag(sync=True)
     geojson = t.Dict().tag(sync=True)
     elevation = t.List(t.Float()).tag(sync=True)
     fill = t.List(t.List(t.Int())).tag(sync=True)  # [r, g, b] per area

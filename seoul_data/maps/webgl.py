@@ -22,7 +22,6 @@ def page(
     'points', 'heatmap' or 'grid' and their columns); ``legend`` and ``attribution`` are
     HTML; ``bounds`` (west, south, east, north) is what the view fits."""
     spec = {"layers": layers, "bounds": [float(b) for b in bounds], "tile_url": tile_url}
-    deck = static_text("deckgl-9.4.0.min.js")
     return f"""<!DOCTYPE html>
 <html lang="ko"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -33,11 +32,16 @@ def page(
 {f'<div class="sd-legend-box">{legend}</div>' if legend else ""}
 <div class="sd-attribution">{attribution}</div>
 {json_script("sd-spec", spec)}
-<script>const module = {{ exports: {{}} }}; const exports = module.exports;
-{deck}
-;
-{static_text("deck2d.js")}</script>
+<script>{deck_script("deck2d.js")}</script>
 </body></html>"""
+
+
+def deck_script(renderer: str) -> str:
+    """Our deck.gl bundle (which hands itself to a local ``module``), the loop that sleeps
+    while the map is still (static/deck-idle.js), then ``renderer``, one of static/."""
+    wrapper = "const module = { exports: {} }; const exports = module.exports;"
+    parts = (static_text("deckgl-9.4.0.min.js"), static_text("deck-idle.js"), static_text(renderer))
+    return wrapper + "\n" + "\n;\n".join(parts)
 
 
 CSS = """

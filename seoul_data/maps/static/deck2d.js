@@ -1,5 +1,6 @@
-// The WebGL map page of seoul_data/maps/webgl.py. Our deck.gl bundle is put in front of
-// this file by Python and has assigned itself to the local `module.exports`; the page's
+// The WebGL map page of seoul_data/maps/webgl.py. Our deck.gl bundle and deck-idle.js are
+// put in front of this file by Python (webgl.deck_script); the bundle has assigned itself to
+// the local `module.exports`; the page's
 // spec is in <script id="sd-spec" type="application/json">.
 const deck = module.exports;
 const spec = JSON.parse(document.getElementById("sd-spec").textContent);
@@ -83,8 +84,11 @@ const map = new deck.Deck({
   },
   onError: (err) => console.error("deck2d:", err),
 });
+const wake = stillLoop(map, box, () => !!document.body.dataset.drawnMs);
 // side-by-side maps follow each other (see charts.compare)
 window.addEventListener("message", (event) => {
   const v = event.data && event.data.sdViewSet;
-  if (v) map.setProps({ initialViewState: { longitude: v.lon, latitude: v.lat, zoom: v.zoom } });
+  if (!v) return;
+  map.setProps({ initialViewState: { longitude: v.lon, latitude: v.lat, zoom: v.zoom } });
+  wake();
 });

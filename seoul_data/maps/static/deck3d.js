@@ -1,8 +1,12 @@
-// Choropleth3D's view (seoul_data/maps/deck3d.py). Our deck.gl bundle is put in front of
-// this file by Python and has assigned itself to the local `module.exports`.
+// Choropleth3D's view (seoul_data/maps/deck3d.py). Our deck.gl bundle and deck-idle.js are
+// put in front of this file by Python (webgl.deck_script); the bundle has assigned itself to
+// the local `module.exports`.
 const deck = module.exports;
 
-function makeLayer(model) {
+// `animate`: values ease to their new heights and colours. Not on the first draw: the
+// transitions' GPU programs cost a page about a second of CPU (software WebGL), so they are
+// made when the values first change (that first change jumps, later ones ease).
+function makeLayer(model, animate) {
   const elev = model.get("elevation");
   const fill = model.get("fill");
   const version = model.get("revision");
@@ -20,7 +24,7 @@ function makeLayer(model) {
     autoHighlight: true,
     highlightColor: [255, 255, 255, 90],
     updateTriggers: { getElevation: version, getFillColor: version },
-    transitions: { getElevation: model.get("transition_ms"), getFillColor: model.get("transition_ms") },
+    transitions: animate ? { getElevation: model.get("transition_ms"), getFillColor: model.get("transition_ms") } : {},
   });
 }
 
@@ -38,7 +42,7 @@ function render({ model, el }) {
     parent: box,
     initialViewState: model.get("view_state"),
     controller: { dragRotate: true, touchRotate: true, keyboard: true },
-    layers: [makeLayer(model)],
+    layers: [makeLayer(model, false)],
     getTooltip: ({ object }) => {
       if (!object) return null;
       const tips = model.get("tooltips");
@@ -53,9 +57,15 @@ function render({ model, el }) {
     },
     onError: (e) => console.error("deck3d:", e),
   });
-  const redraw = () => d.setProps({ layers: [makeLayer(model)] });
-  model.on("change:revision", redraw);
-  model.on("change:view_state", () => d.setProps({ initialViewState: model.get("view_state") }));
+  const wake = stillLoop(d, box, () => !!box.dataset.drawn);
+  model.on("change:revision", () => {
+    d.setProps({ layers: [makeLayer(model, true)] });
+    wake(model.get("transition_ms"));
+  });
+  model.on("change:view_state", () => {
+    d.setProps({ initialViewState: model.get("view_state") });
+    wake();
+  });
   return () => d.finalize();
 }
 export default { render };
