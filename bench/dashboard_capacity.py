@@ -23,10 +23,12 @@ fifth viewer's canvas is screenshotted to confirm it really has a picture.
 
 A sampler reads, every second, the kernels alive in the service's container (one
 ``docker exec`` of a short Python snippet: the ``ipykernel_launcher`` processes, their
-connection files and VmRSS) next to the pages open and drawn in the bench. From those: the
-most kernels alive, the most kernels beyond the viewers connected, the memory per kernel,
-and, for each closed page whose kernel id the page names (Voila's ``jupyter-config-data``),
-the seconds until that kernel is gone (to within the sampler's second; at most 60 s).
+connection files and VmRSS) next to the pages open and drawn in the bench, and the CPU time
+of the bench's own Chromium processes. From those: the most kernels alive, the most kernels
+beyond the viewers connected, the memory per kernel, and, for each closed page whose kernel
+id the page names (Voila's ``jupyter-config-data``), the seconds until that kernel is gone
+(to within the sampler's second; at most 60 s). Each scenario's CPU seconds, the service's
+container's and Chromium's, say where the machine's cores went.
 
 Between scenarios the bench waits (bounded) until the kernels are back to the pools and the
 pools are quiet. Each scenario has a deadline; a hub is always removed after its variant.
@@ -54,6 +56,7 @@ from pathlib import Path
 
 import docker
 import numpy as np
+import psutil
 import requests
 
 from bench.report import new_report, write_report
@@ -150,6 +153,11 @@ class ServiceKernels:
             raise RuntimeError(f"{len(found)} dashboards containers with labels {labels}")
         self.container = found[0]["Id"]
 
+    def cpu_s(self) -> float:
+        """CPU seconds the service's container (server, pools, kernels) has used."""
+        stats = self.client.stats(self.container, stream=False)
+        return stats["cpu_stats"]["cpu_usage"]["total_usage"] / 1e9
+
     def snapshot(self) -> Snapshot:
         began = time.monotonic()
         run = self.client.exec_create(
@@ -215,6 +223,27 @@ class Tally:
             del self.waiting[kernel_id]
 
 
+class ChromiumCpu:
+    """CPU seconds the bench's own Chromium has used, every process of it (the viewers' PCs,
+    which on this one machine compete with the service for its cores). A closed page's
+    renderer takes its time with it, so each process is read at every sample and the last
+    reading kept: at most the last second of a process is missed."""
+
+    def __init__(self) -> None:
+        self.last: dict[tuple[int, float], float] = {}
+
+    def sample(self) -> None:
+        for process in psutil.Process().children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                if "chrom" in process.name():
+                    times = process.cpu_times()
+                    self.last[(process.pid, process.create_time())] = times.user + times.system
+
+    def total(self) -> float:
+        self.sample()
+        return sum(self.last.values())
+
+
 class KernelWatch:
     """The sampler: a snapshot of the service's kernels every second, recorded in the
     current scenario's tally (if any)."""
@@ -225,11 +254,13 @@ class KernelWatch:
         self.latest: Snapshot | None = None
         self.seen: set[str] = set()  # every kernel id ever sampled
         self.errors: list[str] = []
+        self.chromium = ChromiumCpu()
         self.task = asyncio.create_task(self._run())
 
     async def _run(self) -> None:
         while True:
             began = time.monotonic()
+            self.chromium.sample()
             tally = self.tally
             before = (tally.open, tally.connected) if tally else (0, 0)
             try:
@@ -625,14 +656,21 @@ def expected_pool(settings) -> int:
 
 async def run_scenario(name, plan, free, hub, watch, pool, shot_holder) -> dict:
     tally = Tally(start=time.monotonic(), shot=shot_holder.pop() if shot_holder else None)
+    service_before, chromium_before = watch.service.cpu_s(), watch.chromium.total()
     visits = await scenario(plan, free, hub.url, watch, tally)
     # closed pages' kernels followed to the end, the kernels back to the pools
     waited, left = await settle(watch, lambda k: k <= pool, DRAIN_TIMEOUT_S)
+    cpu = {
+        "wall_s": round(time.monotonic() - tally.start, 1),
+        "service": round(watch.service.cpu_s() - service_before, 1),
+        "chromium": round(watch.chromium.total() - chromium_before, 1),
+    }
     watch.tally = None
     if tally.shot:
         shot_holder.append(tally.shot)
     summary = summarise(visits, tally, pool)
     summary["drain"] = {"waited_s": waited, "kernels_left": left}
+    summary["cpu_s"] = cpu
     targets = burst_targets if name == "burst" else steady_targets
     summary["targets_met"] = targets(summary)
     print(f"  {name}: {summary['drawn']}/{summary['viewers']} drawn", file=sys.stderr)

@@ -178,15 +178,22 @@ def close(hub: RunningHub, session: requests.Session, kernel: str) -> None:
     assert closed.status_code == 204, closed.text[:300]
 
 
-def test_a_page_cannot_run_code_in_its_kernel(hub, tmp_path):
-    carol = hub.login("carol")
-    page = open_page(hub, carol)
+def connected(hub: RunningHub, session: requests.Session):
+    """A page opened, as a viewer's browser does it: its kernel id and its kernel's
+    websocket, connected."""
+    page = open_page(hub, session)
     assert page.status_code == 200, page.text[:300]
     kernel = kernel_of(page)
     url = f"{hub.url}/services/dashboards/api/kernels/{kernel}/channels"
     ws = websocket.create_connection(
-        url.replace("http://", "ws://"), header=cookie(carol), timeout=10
+        url.replace("http://", "ws://"), header=cookie(session), timeout=10
     )
+    return kernel, ws
+
+
+def test_a_page_cannot_run_code_in_its_kernel(hub, tmp_path):
+    carol = hub.login("carol")
+    kernel, ws = connected(hub, carol)
     marker = Path(tmp_path) / f"ran-{uuid.uuid4().hex}"
     try:
         code = f"open({str(marker)!r}, 'w').close()"
@@ -225,13 +232,8 @@ def test_a_kernel_stays_while_its_page_is_open_and_goes_with_it(hub):
     from hub.dashboards.app import RELEASE_AFTER_S
 
     carol = hub.login("carol")
-    page = open_page(hub, carol)
-    assert page.status_code == 200, page.text[:300]
-    kernel = kernel_of(page)
+    kernel, ws = connected(hub, carol)
     api = f"{hub.url}/services/dashboards/api/kernels/{kernel}"
-    ws = websocket.create_connection(
-        f"{api}/channels".replace("http://", "ws://"), header=cookie(carol), timeout=10
-    )
     info = message("kernel_info_request", {})
     ws.send(json.dumps(info))
     while json.loads(ws.recv())["msg_type"] != "kernel_info_reply":
