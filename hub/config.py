@@ -38,6 +38,7 @@ def services(settings: HubSettings, policy: dict, hub_ip: str) -> list[dict]:
     Each profile's idle timeout is enforced inside the server (see the spawner's args);
     the culler (jupyterhub-idle-culler) is the backstop with the longest idle timeout."""
     longest_idle = max((p.get("idle_timeout", 0) for p in policy["profiles"]), default=0)
+    cull_idle = settings.cull_idle or max(longest_idle, 600) + 600
     return [
         {
             "name": "quota",
@@ -60,8 +61,8 @@ def services(settings: HubSettings, policy: dict, hub_ip: str) -> list[dict]:
                 sys.executable,
                 "-m",
                 "jupyterhub_idle_culler",
-                f"--timeout={max(longest_idle, 600) + 600}",
-                "--cull-every=120",
+                f"--timeout={cull_idle}",
+                f"--cull-every={settings.cull_every}",
             ],
         },
     ]

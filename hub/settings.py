@@ -76,6 +76,11 @@ class HubSettings:
     #: Memory of the dashboards service's container (its kernels together), isolated network;
     #: "auto": a quarter of the host's memory, at least 4G (hub/dashboards/container.py).
     dashboards_mem_limit: str = "auto"
+    #: Seconds a user server may sit idle before the hub's culler (the backstop of each
+    #: server's own idle timeout) stops it; 0: the longest profile idle timeout plus ten
+    #: minutes, at least twenty minutes. And how often the culler looks, in seconds.
+    cull_idle: int = 0
+    cull_every: int = 120
     #: How often the quota service stops servers past their profile's maximum run time.
     quota_check_seconds: int = 60
     #: SQLAlchemy URL of the hub database; empty means SQLite in ``state_dir``.
@@ -163,6 +168,11 @@ class HubSettings:
         if self.dashboards_release_after < 0:
             raise SettingsError(
                 f"SDH_DASHBOARDS_RELEASE_AFTER={self.dashboards_release_after}: 0 or more seconds"
+            )
+        if self.cull_idle < 0 or self.cull_every <= 0:
+            raise SettingsError(
+                f"SDH_CULL_IDLE={self.cull_idle}, SDH_CULL_EVERY={self.cull_every}: "
+                "seconds, idle ≥ 0 (0: from the profiles) and every > 0"
             )
         if self.cpu_limit <= 0:
             raise SettingsError(f"SDH_CPU_LIMIT={self.cpu_limit} must be positive")

@@ -53,7 +53,7 @@ CA_BUNDLE_NAME = "org-ca-bundle.crt"
 
 #: What of the repository goes into the image: setup.cfg packages seoul_data and hub.
 PROJECT_FILES = ("setup.cfg", "pyproject.toml", "README.md")
-PROJECT_DIRS = ("seoul_data", "hub", "extensions", "share")
+PROJECT_DIRS = ("seoul_data", "hub", "extensions", "share", "examples")
 #: Generated files that change without their sources changing.
 SKIPPED_NAMES = ("__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache")
 SKIPPED_SUFFIXES = (".pyc", ".pyo", ".egg-info")

@@ -272,6 +272,36 @@ def run_code(hub: RunningHub, token: str, name: str, code: str, timeout: float =
         requests.delete(f"{base}/kernels/{kernel_id}", headers=headers, timeout=30)
 
 
+def run_in_terminal(hub: RunningHub, token: str, name: str, command: str, timeout=60) -> str:
+    """Run ``command`` in a new JupyterLab terminal of ``name``'s server (the login shell
+    an analyst gets); return what the terminal printed up to the command's end."""
+    base = f"{hub.url}/user/{name}"
+    headers = {"Authorization": f"token {token}"}
+    created = requests.post(f"{base}/api/terminals", headers=headers, timeout=30)
+    created.raise_for_status()
+    terminal = created.json()["name"]
+    ws = websocket.create_connection(
+        f"{base}/terminals/websocket/{terminal}".replace("http://", "ws://"),
+        header=[f"Authorization: token {token}"],
+        timeout=timeout,
+    )
+    end = f"END-{next(_counter)}"
+    try:
+        # the marker is printed, not echoed: split so the echoed line does not match
+        ws.send(json.dumps(["stdin", f"{command}; echo {end[:3]}''{end[3:]}\r"]))
+        out, deadline = [], time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            kind, *content = json.loads(ws.recv())
+            if kind == "stdout":
+                out.append(content[0])
+                if end in "".join(out):
+                    return "".join(out)
+        raise AssertionError(f"{name}'s terminal did not finish in {timeout} s: {out}")
+    finally:
+        ws.close()
+        requests.delete(f"{base}/api/terminals/{terminal}", headers=headers, timeout=30)
+
+
 def _engine_reachable(docker_host: str) -> bool:
     try:
         docker.DockerClient(base_url=docker_host).ping()

@@ -10,7 +10,7 @@ import requests
 from seoul_data.catalog import Dataset, Field
 from seoul_data.ingest import ingest
 from seoul_data.sources import ingest_source, sources
-from tests.running_hub import run_code
+from tests.running_hub import run_code, run_in_terminal
 
 pytestmark = pytest.mark.docker
 
@@ -167,6 +167,23 @@ def test_search_api_runs_in_every_user_server(running_hub, servers):
     )
     assert response.status_code == 200, response.text
     assert response.json()["hits"][0]["id"] == "population.gu_resident_total"
+
+
+def test_a_terminal_has_the_servers_python_and_the_home_the_examples(running_hub, servers):
+    """What an analyst types first in a terminal works: the server's python, pip and
+    jupyter (not Debian's bare python3), with seoul_data; the example notebooks are in the
+    home, theirs to change."""
+    out = run_in_terminal(
+        running_hub,
+        servers["alice"][1],
+        "alice",
+        "for p in python pip jupyter; do command -v $p; done;"
+        " python -c 'import seoul_data; print(\"library:\", seoul_data.__name__)';"
+        " ls ~/예제; touch ~/예제/dong_clusters.ipynb && echo writable",
+    )
+    assert all(f"/opt/venv/bin/{p}" in out for p in ("python", "pip", "jupyter")), out
+    assert "library: seoul_data" in out and "writable" in out, out
+    assert "population_forecast_gu.ipynb" in out and "dong_clusters.ipynb" in out, out
 
 
 def test_jupyterlab_asks_nothing_of_the_internet(running_hub, servers):
