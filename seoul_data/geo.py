@@ -209,6 +209,30 @@ def find_gu(text: str | None) -> str | None:
     return None
 
 
+#: What a table of gu calls a row that sums them: the whole city, a total or a subtotal.
+_TOTAL_KEYS = frozenset(
+    _key(t) for t in (*_SEOUL_PREFIXES, "서울 전체", "합계", "소계", "계", "총계", "전체", "total")
+)
+#: A column names gu when this many of its distinct values do (fewer: not a gu column).
+_GU_COLUMN_MIN = 5
+
+
+def total_rows(frame: pd.DataFrame) -> pd.Series:
+    """Rows that sum the others: in a column that names gu, a value for the whole city or a
+    total ('서울특별시', '합계', '소계', …). Counted as one more gu, such a row is a giant
+    among its parts (a cluster of its own, a forecast axis ten times too tall)."""
+    totals = pd.Series(False, index=frame.index)
+    for column in frame.columns:
+        values = frame[column]
+        if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
+            continue
+        distinct = values.dropna().astype(str).unique()
+        if sum(find_gu(v) is not None for v in distinct[:500]) < _GU_COLUMN_MIN:
+            continue
+        totals |= values.astype(str).map(_key).isin(_TOTAL_KEYS)
+    return totals
+
+
 def _require_gu(text: str) -> str:
     name = find_gu(text)
     if name is None:

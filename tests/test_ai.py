@@ -126,6 +126,23 @@ def test_forecast_each_gu_to_2030_with_a_backtest(data_dir):
     assert list(rolling.folds.train_end.unique()) == [2015, 2017, 2019]
 
 
+def test_the_citys_total_is_never_one_more_gu(data_dir):
+    """A gu table that also holds 서울특별시 (as most do): K-means would find 'city vs gu'
+    (silhouette ~1, 'better than the baseline'). The total row is left out, and said so."""
+    import seoul_data as sd
+
+    frame = sd.load("population.gu_resident_age_sex")
+    wide = frame.pivot_table(index="gu", columns="sex", values="population", aggfunc="sum")
+    wide = wide.reset_index()
+    city = wide.drop(columns="gu").sum().to_frame().T.assign(gu="서울특별시")
+    with_total = pd.concat([city, wide], ignore_index=True)
+    result = ai.run(
+        "population.gu_resident_age_sex", task="clustering", frame=with_total, resources=SMALL
+    )
+    assert result.problem.rows == len(wide) == 25
+    assert "서울 전체·합계" in result.problem.warnings[0]
+
+
 def test_clustering_dongs_by_age_structure(data_dir):
     import seoul_data as sd
 

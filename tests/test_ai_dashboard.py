@@ -150,3 +150,11 @@ def test_bad_choices_are_explained_and_block_training(page):
     )
     state = page.value("train()")
     assert "[검증]" in state["error"] and state["metrics"] == {}
+
+
+def test_tables_print_numbers_as_korean_statistics_do():
+    import pandas as pd
+
+    shown = ai.table_html(pd.DataFrame({"자치구": ["종로구"], "인구": [570123.4], "R²": [0.87341]}))
+    assert "570,123" in shown and "0.873" in shown
+    assert not re.search(r"\de[+-]\d", shown)  # never 5.701e+05

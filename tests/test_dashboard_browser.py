@@ -96,6 +96,18 @@ def test_data_search_in_the_browser(hub, chromium):
     page.keyboard.press("Enter")
     page.wait_for_selector("text=건을 찾았습니다", timeout=60_000)
     assert "자전거" in page.inner_text("body")
+    # a follow-up: the newest exchange shows next to the input, not below the fold, and no
+    # wide preview pushes the conversation off the page
+    page.fill("input", "그중 강남구만")
+    page.keyboard.press("Enter")
+    newest = page.locator(".sd-me", has_text="그중 강남구만")
+    newest.wait_for(timeout=60_000)
+    page.wait_for_timeout(500)
+    in_view = """e => { const r = e.getBoundingClientRect();
+        return r.top >= 0 && r.bottom <= innerHeight && r.right <= innerWidth; }"""
+    assert newest.evaluate(in_view) and page.locator("input").evaluate(in_view)
+    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
+    assert "None" not in page.inner_text(".sd-history")
     assert has_font(page, "NanumGothic")
     page.screenshot(path=str(SCREENSHOTS / "data_search.png"), full_page=True)
     context.close()

@@ -186,3 +186,9 @@ def test_nothing_on_the_page_comes_from_outside(fresh):
     # links to data.go.kr pages and the SVG namespace (a name, never fetched) only
     outside = re.compile(r"https?://(?!www\.data\.go\.kr/|www\.w3\.org/2000/svg\")")
     assert not outside.search(page.replace("&quot;", '"'))
+
+
+def test_a_preview_without_a_map_prints_no_none():
+    table = {"columns": [("a", "가")], "rows": [["1"]], "thumbnail": None, "error": ""}
+    shown = views.render_preview(table)
+    assert "None" not in shown and "<td>1</td>" in shown and "sd-thumb" not in shown

@@ -207,6 +207,21 @@ def test_find_gu(text, expected):
     assert geo.find_gu(text) == expected
 
 
+def test_total_rows_are_the_citys_and_the_sums_in_a_column_of_gu():
+    gu = geo.gu_table()["name_ko"].tolist()
+    frame = pd.DataFrame(
+        {
+            "area": ["서울특별시", *gu, "합 계", "소계"],
+            "year": ["2021"] * 28,  # text, but not a column of gu
+            "n": range(28),
+        }
+    )
+    assert geo.total_rows(frame).tolist() == [True] + [False] * 25 + [True, True]
+    # '계' or '서울' in a column that names no gu is data, not a total
+    other = pd.DataFrame({"kind": ["계", "서울", "부산"], "n": [1, 2, 3]})
+    assert not geo.total_rows(other).any()
+
+
 @pytest.mark.parametrize("row", GU.to_dict("records"), ids=GU["name_en"].tolist())
 def test_find_gu_knows_every_gu_by_every_spelling(row):
     name, english = row["name_ko"], row["name_en"]

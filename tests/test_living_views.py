@@ -40,16 +40,35 @@ def png_of(image: str) -> bytes:
 
 def test_the_store_its_months_and_period(store, tmp_path, monkeypatch):
     assert views.default_store() == store  # the 집계구 store before the 행정동 store
-    assert views.months(store) == ["2023-03"] and views.latest_month(store) == "2023-03"
+    assert views.months(store) == ["2023-03"] and views.default_month(store) == "2023-03"
+    assert views.month_options(store) == [("2023-03 (7일치)", "2023-03")]
     assert views.period(store, "2023-03") == ("2023-03-06", "2023-03-12")
     assert views.period(store, "2023-04") == ("2023-04-01", "2023-04-30")  # no day held
     assert views.synthetic_note(store) == views.SYNTHETIC and "합성 자료" in views.SYNTHETIC
     assert views.has_output_areas(store)
     empty = tmp_path / "empty"
-    assert views.months(empty) == [] and views.latest_month(empty) is None
+    assert views.months(empty) == [] and views.default_month(empty) is None
     assert views.synthetic_note(empty) == "" and not views.has_output_areas(empty)
     monkeypatch.setenv("SEOUL_DATA_DIR", str(tmp_path))
     assert views.default_store() == tmp_path / "living" / "dong"  # where `make data` puts it
+
+
+def test_the_page_opens_on_a_month_with_a_whole_week(tmp_path):
+    """A store's last month often holds a day or two: a one-column weekday chart."""
+    for month, days in (("2024-01", 31), ("2024-02", 9), ("2024-03", 1)):
+        folder = tmp_path / f"month={month}"
+        folder.mkdir()
+        for day in range(1, days + 1):
+            (folder / f"day={month}-{day:02d}.parquet").touch()
+    assert views.default_month(tmp_path) == "2024-02"
+    assert views.month_options(tmp_path)[1:] == [
+        ("2024-02 (9일치)", "2024-02"),
+        ("2024-03 (1일치)", "2024-03"),
+    ]
+    assert views.month_options(tmp_path)[0] == ("2024-01", "2024-01")  # all of it
+    for day in (7, 8, 9):
+        (tmp_path / "month=2024-02" / f"day=2024-02-0{day}.parquet").unlink()
+    assert views.default_month(tmp_path) == "2024-01"  # 6 days: not a week
 
 
 def test_menus_and_places():

@@ -46,6 +46,20 @@ def test_home_page_is_korean_and_lists_only_own_entrances(running_hub):
     # staff see the dashboards (Korean title, one line each) and nothing that needs a server
     assert 'data-entrance="dashboard-population_hall"' in staff and "서울 인구관" in staff
     assert 'data-entrance="lab"' not in staff and 'data-entrance="admin"' not in staff
+    assert 'id="my-server"' not in staff  # no server, nothing to stop
+
+
+def test_anyone_with_a_running_server_sees_it_and_can_stop_it(running_hub):
+    """Staff may start a server (the default policy grants them 기본) without the lab
+    entrance: the home page still shows it running, with the stop button."""
+    token = running_hub.start_servers("carol")["carol"]
+    try:
+        home = running_hub.login("carol").get(f"{running_hub.url}/hub/home").text
+        assert 'id="my-server"' in home and "내 서버가 실행 중입니다" in home
+        assert home.count('id="stop"') == 1 and "내 서버 중지" in home
+    finally:
+        running_hub.api(token, "DELETE", "/users/carol/server")
+        running_hub.wait_stopped(token, "carol")
 
 
 def test_no_open_signup(running_hub):

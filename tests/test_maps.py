@@ -109,7 +109,7 @@ def test_every_chart_type_on_real_data(data_dir):
     assert pair.renderer == "compare" and pair.html.count("<iframe") == 2
     shared = sd.maps.compare_columns("misc.gu_cctv_2016", "installed_2014", "installed_2016")
     # one scale for both maps: the same legend (breaks) twice
-    legends = re.findall(r"</span>(\d[\d,.]*–\d[\d,.]*)", html.unescape(shared.html))
+    legends = re.findall(r"</span>(\d[\d,.]* ~ \d[\d,.]*)", html.unescape(shared.html))
     assert legends and legends[: len(legends) // 2] == legends[len(legends) // 2 :]
     for page in (libraries, toilets, cctv, small, parking, hexes, trend, pair, shared):
         offline(page)
@@ -295,3 +295,12 @@ def test_gallery_dashboard_on_a_kernel(data_dir, tmp_path):
         assert "PNG로 내려받기" in dashboard.value("downloads.value")
         dashboard.run("datasets.value = 'misc.gu_cctv_2016'; charts.value = 'clusters'; draw()")
         assert "좌표" in dashboard.value("status.value")  # a Korean message, not a crash
+
+
+def test_legend_ranges_read_right_with_negative_values_and_phrase_units():
+    from seoul_data.maps.classes import classify
+
+    legend = classify(np.array([-2.77, -2.5, -2.17, -1.0, 0.5, 3.0]), k=2).legend_html("%")
+    assert "-2.77 ~ " in legend and "--" not in legend
+    phrase = classify(np.array([120.0, 140.0, 163.0]), k=1).legend_html("유소년 인구 100명당 명")
+    assert "120 ~ 163(유소년 인구 100명당 명)" in phrase

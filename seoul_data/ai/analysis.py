@@ -34,6 +34,21 @@ def dataset_source(dataset: str, load: dict | None = None) -> dict:
     }
 
 
+def _without_totals(frame: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """``frame`` without the rows that sum the others (the city's total next to its 25 gu:
+    seoul_data.geo.total_rows), and what was left out, in Korean ('' if nothing)."""
+    from seoul_data.geo import total_rows
+
+    totals = total_rows(frame)
+    if not totals.any() or totals.all():
+        return frame, ""
+    note = (
+        f"서울 전체·합계를 나타내는 행 {int(totals.sum())}개는 자치구와 섞이지 않도록 "
+        "분석에서 뺐습니다."
+    )
+    return frame[~totals], note
+
+
 def run(
     dataset: str,
     target: str | None = None,
@@ -64,7 +79,10 @@ def run(
             frame = load_dataset(dataset, **(load or {}))
         except (LookupError, ValueError) as e:
             raise AIError(f"데이터셋 '{dataset}'을 불러오지 못했습니다: {e}", where="데이터") from e
+    frame, dropped = _without_totals(frame)
     problem = plan(frame, target, features, task, time=time, group=group, dataset=dataset)
+    if dropped:
+        problem.warnings.insert(0, dropped)
     model = model or DEFAULT_MODEL[problem.task]
     if problem.task == "forecast":
         result = train_forecast(

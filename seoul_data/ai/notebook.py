@@ -7,6 +7,7 @@ from pathlib import Path
 
 from seoul_data.ai.problem import TASKS, AIError
 from seoul_data.ai.training import METRICS, Result
+from seoul_data.display import number
 
 
 def _args(**kwargs) -> str:
@@ -26,7 +27,7 @@ def notebook(result: Result):
     v4 = nbformat.v4
     source = result.extra.get("source", {})
     scores = ", ".join(
-        f"{METRICS[k][0]} {v:.4g} (기준 {result.baseline.get(k, float('nan')):.4g})"
+        f"{METRICS[k][0]} {number(v)} (기준 {number(result.baseline.get(k))})"
         for k, v in result.metrics.items()
     )
     options = dict(call["options"])

@@ -190,7 +190,8 @@ def explain(result: Result) -> str:
     better = value > base if higher else value < base
     how = "교차검증" if result.task != "forecast" else "백테스트"
     verdict = "보다 낫습니다" if better else "보다 낫지 않습니다 — 이 모델을 쓸 이유가 없습니다"
-    return f"{how} {name}: 모델 {value:.4g}, 단순 기준 {base:.4g}. 모델이 단순 기준{verdict}."
+    model, simple = display.number(value), display.number(base)
+    return f"{how} {name}: 모델 {model}, 단순 기준 {simple}. 모델이 단순 기준{verdict}."
 
 
 def predictions(result: Result) -> pd.DataFrame:
@@ -336,8 +337,8 @@ DOWNLOAD_LABELS = {
 
 
 def table_html(frame: pd.DataFrame, rows: int = 15) -> str:
-    """The first ``rows`` rows of a table (numbers to 4 significant digits)."""
-    shown = frame.head(rows).to_html(index=False, float_format=lambda v: f"{v:,.4g}")
+    """The first ``rows`` rows of a table (numbers in Korean style: '570,123', '0.873')."""
+    shown = frame.head(rows).to_html(index=False, float_format=display.number, na_rep="—")
     return f'<div class="sd-table">{shown}</div>'
 
 

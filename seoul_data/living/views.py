@@ -59,10 +59,35 @@ def months(store: Path) -> list[str]:
     return sorted(p.name.removeprefix("month=") for p in store.glob("month=*") if p.is_dir())
 
 
-def latest_month(store: Path) -> str | None:
-    """The last month the store holds (None when it holds none)."""
+def days_held(store: Path, month: str) -> int:
+    """How many days of ``month`` the store holds."""
+    return len(list((store / f"month={month}").glob("day=*.parquet")))
+
+
+#: A month shows every weekday of the hour × weekday chart when it holds this many days.
+WEEK = 7
+
+
+def default_month(store: Path) -> str | None:
+    """The month a page opens on: the latest that holds a whole week (so the hour × weekday
+    chart has every weekday), else the one holding the most days, the latest of those
+    (None when the store holds none). The last month is often a day or two old only."""
     held = months(store)
-    return held[-1] if held else None
+    if not held:
+        return None
+    days = {month: days_held(store, month) for month in held}
+    weeks = [m for m in held if days[m] >= WEEK]
+    return weeks[-1] if weeks else max(reversed(held), key=days.__getitem__)
+
+
+def month_options(store: Path) -> list[tuple[str, str]]:
+    """The month menu: (label, month), the label saying how many days are held when not
+    all of the month ('2019-03 (1일치)')."""
+    options = []
+    for month in months(store):
+        held, whole = days_held(store, month), pd.Period(month, "M").days_in_month
+        options.append((month if held in (0, whole) else f"{month} ({held}일치)", month))
+    return options
 
 
 def period(store: Path, month: str) -> tuple[str, str]:
@@ -128,7 +153,7 @@ def area_view(store: Path, gu: str, dong: str | None, month: str | None) -> Area
     month. Raises LivingPopulationError (Korean) when the store cannot answer."""
     if not months(store):
         raise LivingPopulationError(NO_DATA)
-    month = month or latest_month(store)
+    month = month or default_month(store)
     first, last = period(store, month)
     area, note = place(gu, dong), synthetic_note(store)
     grid = queries.heatmap(area, first, last, source=store)

@@ -27,9 +27,11 @@ class Classes:
         return "#{:02x}{:02x}{:02x}".format(*self.rgb(i))
 
     def legend_html(self, unit: str = "", title: str = "") -> str:
-        """The legend as HTML: one swatch per class with its range, and '자료 없음'."""
+        """The legend as HTML: one swatch per class with its range ('-2.77 ~ -2.17%'; a unit
+        that is a phrase in brackets: '120 ~ 163(유소년 인구 100명당 명)'), and '자료 없음'."""
+        unit = f"({unit})" if " " in unit and "(" not in unit else unit
         rows = [
-            f"{_swatch(self.hex(i))}{_fmt(low)}–{_fmt(high)}{html.escape(unit)}"
+            f"{_swatch(self.hex(i))}{_fmt(low)} ~ {_fmt(high)}{html.escape(unit)}"
             for i, (low, high) in enumerate(itertools.pairwise(self.breaks))
         ]
         if (self.index < 0).any():

@@ -226,7 +226,7 @@ def render_preview(table: dict) -> str:
     body = "".join(
         "<tr>" + "".join(f"<td>{esc(cell)}</td>" for cell in row) + "</tr>" for row in table["rows"]
     )
-    thumbnail = table["thumbnail"] and f'<div class="sd-thumb">{table["thumbnail"]}</div>'
+    thumbnail = f'<div class="sd-thumb">{table["thumbnail"]}</div>' if table["thumbnail"] else ""
     return (
         f"<details open><summary>미리보기 (처음 {len(table['rows'])}행)</summary>"
         f'<div class="sd-preview">{thumbnail}<div class="sd-table"><table><thead><tr>{head}</tr>'
@@ -264,8 +264,6 @@ STYLE = (
     + """<style>
 .sd-app { font-family: "NanumGothic", "Nanum Gothic", "Noto Sans KR", "Malgun Gothic", sans-serif;
           max-width: 1100px; }
-.sd-title { font-size: 1.6em; font-weight: bold; margin: 4px 0; }
-.sd-sub { color: #555; margin-bottom: 8px; }
 .sd-me { margin: 12px 0 4px auto; padding: 8px 12px; background: #1f5fa8; color: #fff;
          border-radius: 12px 12px 2px 12px; width: fit-content; max-width: 70%; }
 .sd-bot { margin: 4px 0 12px 0; padding: 8px 12px; background: #f3f5f8;
@@ -285,8 +283,11 @@ STYLE = (
            margin: 2px 4px; }
 .sd-chips-title { font-weight: bold; margin-right: 4px; }
 .sd-chips-empty { color: #777; }
-.sd-table { overflow-x: auto; }
+.sd-table { overflow-x: auto; min-width: 0; flex: 1 1 auto; }
 .sd-preview { display: flex; gap: 10px; align-items: flex-start; }
+.sd-bot, .sd-hit, .sd-preview { min-width: 0; max-width: 100%; box-sizing: border-box; }
+.sd-history { border-top: 1px solid #dde2ea; margin-top: 6px; }
+
 .sd-thumb { flex: 0 0 auto; }
 .sd-chart { margin: 6px 0; }
 .sd-table table { border-collapse: collapse; font-size: .85em; }
