@@ -135,6 +135,21 @@ def test_living_population_in_the_browser(hub, chromium):
     assert watched.errors == []
 
 
+def test_gis_chart_png_in_the_browser(hub, chromium):
+    """"PNG 만들기" in the service: its container's Chromium draws the map, and the link
+    (or what went wrong) shows beside the button, not above a map taller than a screen."""
+    context, watched = open_dashboard(hub, chromium, "gis_gallery.ipynb")
+    page = watched.page
+    page.wait_for_selector("iframe", timeout=120_000)  # the example map
+    page.click("button:has-text('PNG 만들기')")
+    link = page.locator("a[download='map.png']")
+    link.wait_for(timeout=120_000)
+    assert link.get_attribute("href").startswith("data:image/png;base64,")
+    context.close()
+    assert watched.outside() == []
+    assert watched.errors == []
+
+
 def map_frame(page, renderer: str):
     """The map page inside the gallery (an iframe) once it says it has drawn."""
     from playwright.sync_api import Error as PlaywrightError
