@@ -203,7 +203,11 @@ class RunningHub:
 
     def _remove_containers(self, show_logs: bool) -> None:
         if show_logs:
-            for container in self.containers():
+            try:
+                containers = self.containers()
+            except docker.errors.NotFound:  # one removed while listed (a stopped server's)
+                containers = []
+            for container in containers:
                 print(f"--- container {container.name} ---")
                 try:
                     print(container.logs(tail=200).decode(errors="replace"))
