@@ -221,17 +221,28 @@ class RunningHub:
         remove_networks(client.api, self.settings.container_prefix)
 
 
+def _opened(hub: RunningHub, token: str, name: str, create: str, socket: str, key: str, timeout):
+    """A new kernel or terminal of ``name``'s server (POST ``create``; its id is the
+    reply's ``key``) and its websocket (``socket`` with the id filled in), connected."""
+    base = f"{hub.url}/user/{name}"
+    headers = {"Authorization": f"token {token}"}
+    created = requests.post(f"{base}/{create}", headers=headers, json={}, timeout=30)
+    created.raise_for_status()
+    made = created.json()[key]
+    ws = websocket.create_connection(
+        f"{base}/{socket.format(made)}".replace("http://", "ws://"),
+        header=[f"Authorization: token {token}"],
+        timeout=timeout,
+    )
+    return made, ws
+
+
 def run_code(hub: RunningHub, token: str, name: str, code: str, timeout: float = 60) -> str:
     """Run ``code`` in a new kernel of ``name``'s server; return its stdout."""
     base = f"{hub.url}/user/{name}/api"
     headers = {"Authorization": f"token {token}"}
-    kernel = requests.post(f"{base}/kernels", headers=headers, json={}, timeout=30)
-    kernel.raise_for_status()
-    kernel_id = kernel.json()["id"]
-    ws = websocket.create_connection(
-        f"{base}/kernels/{kernel_id}/channels".replace("http://", "ws://"),
-        header=[f"Authorization: token {token}"],
-        timeout=timeout,
+    kernel_id, ws = _opened(
+        hub, token, name, "api/kernels", "api/kernels/{}/channels", "id", timeout
     )
     try:
         msg_id = f"test-{next(_counter)}"
@@ -281,13 +292,8 @@ def run_in_terminal(hub: RunningHub, token: str, name: str, command: str, timeou
     an analyst gets); return what the terminal printed up to the command's end."""
     base = f"{hub.url}/user/{name}"
     headers = {"Authorization": f"token {token}"}
-    created = requests.post(f"{base}/api/terminals", headers=headers, timeout=30)
-    created.raise_for_status()
-    terminal = created.json()["name"]
-    ws = websocket.create_connection(
-        f"{base}/terminals/websocket/{terminal}".replace("http://", "ws://"),
-        header=[f"Authorization: token {token}"],
-        timeout=timeout,
+    terminal, ws = _opened(
+        hub, token, name, "api/terminals", "terminals/websocket/{}", "name", timeout
     )
     end = f"END-{next(_counter)}"
     try:
