@@ -136,7 +136,7 @@ def test_living_population_in_the_browser(hub, chromium):
 
 
 def test_gis_chart_png_in_the_browser(hub, chromium):
-    """"PNG 만들기" in the service: its container's Chromium draws the map, and the link
+    """The "PNG 만들기" button in the service: its container's Chromium draws the map; the link
     (or what went wrong) shows beside the button, not above a map taller than a screen."""
     context, watched = open_dashboard(hub, chromium, "gis_gallery.ipynb")
     page = watched.page

@@ -304,3 +304,16 @@ def test_legend_ranges_read_right_with_negative_values_and_phrase_units():
     assert "-2.77 ~ " in legend and "--" not in legend
     phrase = classify(np.array([120.0, 140.0, 163.0]), k=1).legend_html("유소년 인구 100명당 명")
     assert "120 ~ 163(유소년 인구 100명당 명)" in phrase
+
+
+def test_gallery_value_menu_starts_on_a_measure_for_areas_and_counts_things(data_dir):
+    _, areas, measures = gallery.columns("misc.gu_cctv_2016")
+    assert areas[0].kind == "gu" and measures
+    # a row per gu: counting rows would draw every gu the same '1'
+    assert gallery.default_value(areas[0], measures) == measures[0]
+    options = gallery.value_options("misc.gu_cctv_2016", measures)
+    assert options[0] == (gallery.COUNT, gallery.COUNT)
+    assert any(label != name and f"({name})" in label for label, name in options[1:])
+    _, points, numbers = gallery.columns("facilities.public_libraries")
+    assert points[0].kind == "point"
+    assert gallery.default_value(points[0], numbers) == gallery.COUNT  # libraries counted

@@ -112,6 +112,23 @@ def columns(dataset_id: str) -> tuple[pd.DataFrame, list[PlaceColumns], list[str
     return frame, places, values
 
 
+def value_options(dataset_id: str, values: list[str]) -> list[tuple[str, str]]:
+    """The value menu: counting rows, then each value column by its Korean title (the
+    column's name beside it: '재정자립도 (fiscal_independence)')."""
+    from seoul_data.load import describe
+
+    titles = {c["name"]: c.get("title") for c in describe(dataset_id)["schema"]}
+    named = [(f"{titles[v]} ({v})" if titles.get(v) else v, v) for v in values]
+    return [(COUNT, COUNT), *named]
+
+
+def default_value(place: PlaceColumns, values: list[str]) -> str:
+    """What the value menu starts on: where each row is an area (a table by gu or dong), its
+    first measure (counting rows would give every area the same one); where each row is a
+    thing at a place (a library, a camera), the rows counted."""
+    return values[0] if place.kind in ("gu", "dong") and values else COUNT
+
+
 def draw(
     dataset_id: str,
     chart: str,
