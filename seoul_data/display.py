@@ -69,10 +69,13 @@ def with_unit(value: Any, unit: str, digits: int | None = None, missing: str = M
     """
     if _missing(value):
         return missing
-    text = number(value, digits)
-    if not unit:
-        return text
-    return f"{text}({unit})" if " " in unit and "(" not in unit else f"{text}{unit}"
+    return number(value, digits) + unit_text(unit)
+
+
+def unit_text(unit: str) -> str:
+    """A unit as it follows a number: '명', '%', or a phrase in brackets ('(유소년 인구 100명당
+    명)'; one with a space and no brackets of its own)."""
+    return f"({unit})" if " " in unit and "(" not in unit else unit
 
 
 def download_link(data: bytes | str, filename: str, label: str, mime: str = "text/csv") -> str:

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from seoul_data.display import unit_text
+
 #: Five-class sequential palette (light yellow → dark red), colour-blind safe (ColorBrewer YlOrRd).
 PALETTE = ((255, 255, 178), (254, 204, 92), (253, 141, 60), (240, 59, 32), (189, 0, 38))
 MISSING = (200, 200, 200)
@@ -29,7 +31,7 @@ class Classes:
     def legend_html(self, unit: str = "", title: str = "") -> str:
         """The legend as HTML: one swatch per class with its range ('-2.77 ~ -2.17%'; a unit
         that is a phrase in brackets: '120 ~ 163(유소년 인구 100명당 명)'), and '자료 없음'."""
-        unit = f"({unit})" if " " in unit and "(" not in unit else unit
+        unit = unit_text(unit)
         rows = [
             f"{_swatch(self.hex(i))}{_fmt(low)} ~ {_fmt(high)}{html.escape(unit)}"
             for i, (low, high) in enumerate(itertools.pairwise(self.breaks))
