@@ -188,7 +188,12 @@ class RunningHub:
         )
 
     def hub_log(self) -> str:
-        return processes.log_file(self.settings, "hub").read_text(errors="replace")
+        return self.log("hub")
+
+    def log(self, name: str) -> str:
+        """The log of the hub's or the proxy's process ("" when it has none yet)."""
+        path = processes.log_file(self.settings, name)
+        return path.read_text(errors="replace") if path.exists() else ""
 
     def clean_up(self, *, show_logs: bool) -> None:
         """Stop everything; remove this hub's containers, homes and networks (logs on
@@ -197,6 +202,8 @@ class RunningHub:
         if show_logs:
             print("--- hub log ---")
             print(self.hub_log()[-20000:])
+            print("--- proxy log ---")
+            print(self.log("proxy")[-5000:])
         if _engine_reachable(self.settings.docker_host):
             self._remove_containers(show_logs)
         unmount_all(self.settings.homes_dir)

@@ -15,7 +15,10 @@ not listed, and for an entry that is no longer needed.
 from __future__ import annotations
 
 import ast
-from concurrent.futures import ThreadPoolExecutor
+import functools
+import pickle
+import subprocess
+import sys
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -132,22 +135,38 @@ def _resolve(importer: str, node: ast.ImportFrom) -> str:
     return ".".join(base + ([node.module] if node.module else []))
 
 
-def imports_of(module: str) -> list[Edge]:
-    """The intra-package imports of ``module``, wherever in the file they are."""
-    return imports_in(module, MODULES[module].read_text(encoding="utf-8"))
+#: Parses every text it reads (a pickled ``{name: source}``) and writes back the trees.
+_PARSER = (
+    "import ast, pickle, sys; sources = pickle.load(sys.stdin.buffer); "
+    "pickle.dump({name: ast.parse(text, filename=name) for name, text in sources.items()},"
+    " sys.stdout.buffer)"
+)
 
 
-def _parse(source: str, filename: str) -> ast.Module:
-    """``ast.parse`` in a thread of its own: CPython 3.11's parser can fail with "AST
-    constructor recursion depth mismatch" (a SystemError, cpython#106905) in a thread whose
-    recursion count an earlier test left off; a new thread starts from zero."""
-    with ThreadPoolExecutor(1) as thread:
-        return thread.submit(ast.parse, source, filename=filename).result()
+def parse_all(sources: dict[str, str]) -> dict[str, ast.Module]:
+    """The syntax trees of ``sources`` ({name: text}), parsed in an interpreter of its own.
+
+    CPython 3.11 keeps ``ast.parse``'s recursion count per interpreter, not per thread
+    (cpython#106905): in a pytest worker where another thread parses at the same moment,
+    a parse fails with "AST constructor recursion depth mismatch". One short-lived process
+    parses all modules at once, with no other thread in it.
+    """
+    parsed = subprocess.run(
+        [sys.executable, "-c", _PARSER],
+        input=pickle.dumps(sources),
+        capture_output=True,
+        check=True,
+    )
+    return pickle.loads(parsed.stdout)
 
 
 def imports_in(module: str, source: str) -> list[Edge]:
     """The intra-package imports in ``source``, the text of ``module``."""
-    tree = _parse(source, path_of(module))
+    return edges_in(module, parse_all({path_of(module): source})[path_of(module)])
+
+
+def edges_in(module: str, tree: ast.Module) -> list[Edge]:
+    """The intra-package imports in ``tree``, the syntax tree of ``module``."""
     edges = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -168,8 +187,17 @@ def imports_in(module: str, source: str) -> list[Edge]:
     return sorted(edges, key=lambda edge: edge.line)
 
 
+@functools.cache
+def _graph() -> dict[str, tuple[Edge, ...]]:
+    trees = parse_all(
+        {module: path.read_text(encoding="utf-8") for module, path in MODULES.items()}
+    )
+    return {module: tuple(edges_in(module, trees[module])) for module in MODULES}
+
+
 def graph() -> dict[str, list[Edge]]:
-    return {module: imports_of(module) for module in MODULES}
+    """Every module's intra-package imports (parsed once per test session)."""
+    return {module: list(edges) for module, edges in _graph().items()}
 
 
 def without_known(edges: dict[str, list[Edge]]) -> dict[str, list[Edge]]:
