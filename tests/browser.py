@@ -82,6 +82,29 @@ def log_in(page, hub_url: str, name: str, password: str) -> None:
     page.wait_for_url("**/hub/home", timeout=60_000)
 
 
+def open_lab(page, hub_origin: str, user: str) -> None:
+    """Start the server from the spawn form (first profile) and wait for JupyterLab."""
+    page.goto(f"{hub_origin}/hub/spawn", timeout=60_000)
+    page.click("#spawn_form button[type=submit]")
+    page.wait_for_url(f"**/user/{user}/lab**", timeout=180_000)
+    page.wait_for_selector("#jp-main-dock-panel", timeout=120_000)
+
+
+def save_in_home(page, user: str, name: str, content: str) -> None:
+    """Save a file in ``user``'s home through their server's API, as JupyterLab does."""
+    status = page.evaluate(
+        """async ([user, name, content]) => {
+            const xsrf = decodeURIComponent((document.cookie.match(/_xsrf=([^;]*)/) || [])[1]);
+            const r = await fetch(`/user/${user}/api/contents/${name}`, {
+                method: "PUT", headers: {"X-XSRFToken": xsrf, "Content-Type": "application/json"},
+                body: JSON.stringify({type: "file", format: "text", content})});
+            return r.status;
+        }""",
+        [user, name, content],
+    )
+    assert status in (200, 201), status
+
+
 _FRAMES_ASKED = """() => {
     if (window.__framesAsked === undefined) {
         window.__framesAsked = 0;

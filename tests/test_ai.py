@@ -213,7 +213,7 @@ def test_guard_rails_warn_in_plain_korean(bikes, data_dir):
     problem = ai.plan(holes, "rented_bike_count", ["temperature_c", "hour"])
     assert any("빈 값이 365행" in w for w in problem.warnings)
     imbalance = ai.plan(bikes, "holiday", ["temperature_c", "hour"])
-    assert any("범주 불균형" in w and "Holiday" in w for w in imbalance.warnings)
+    assert any("범주 불균형" in w and "공휴일" in w for w in imbalance.warnings)
     few = ai.plan(bikes.head(50), "rented_bike_count", ["hour"])
     assert any("50개뿐" in w for w in few.warnings)
     ages = sd.load("population.gu_resident_age_sex")

@@ -180,6 +180,32 @@ def test_suppressed_cells_are_missing_with_a_flag(data_dir, tmp_path):
     assert frame["count__suppressed"].tolist() == [True, False, False]
 
 
+def test_declared_values_are_written_in_korean_and_others_stop_the_ingest(data_dir, tmp_path):
+    weather = Dataset(
+        id="test.weather",
+        title="시험 계절",
+        field="일반행정",
+        schema=(Field("season", values={"Winter": "겨울", "Summer": "여름"}),),
+    )
+    path = tmp_path / "seasons.csv"
+    path.write_text("season\nWinter\nSummer\n", encoding="utf-8")
+    ingest(weather, data_dir=data_dir, path=path)
+    assert sd.load("test.weather")["season"].tolist() == ["겨울", "여름"]
+    path.write_text("season\nWinter\nMonsoon\n", encoding="utf-8")
+    with pytest.raises(
+        IngestError, match=r"line 3.*'Monsoon' is not one of \['Winter', 'Summer'\]"
+    ):
+        ingest(weather, data_dir=data_dir, path=path)
+    assert sd.load("test.weather")["season"].tolist() == ["겨울", "여름"]  # as before
+    with pytest.raises(CatalogError, match="values relabel a string column"):
+        Field("count", "integer", values={"1": "하나"})
+    # the bundled bike data: seasons and holidays in Korean
+    ingest_source(_source("transport.bike_sharing_demand_uci"), data_dir=data_dir)
+    bikes = sd.load("transport.bike_sharing_demand_uci")
+    assert set(bikes["season"]) == {"겨울", "봄", "여름", "가을"}
+    assert set(bikes["holiday"]) == {"공휴일", "공휴일 아님"}
+
+
 def test_hostile_paths_and_ids_are_refused(data_dir, tmp_path):
     spec = tmp_path / "spec.toml"
     spec.write_text(

@@ -17,7 +17,7 @@ from urllib.parse import urlparse
 import pytest
 import requests
 
-from tests.browser import browser, log_in, watched_page
+from tests.browser import browser, log_in, open_lab, save_in_home, watched_page
 from tests.running_hub import free_port
 
 pytestmark = [pytest.mark.docker, pytest.mark.browser]
@@ -84,29 +84,6 @@ def read_out(page) -> str:
     return page.evaluate("document.getElementById('out').textContent")
 
 
-def open_lab(page, hub_origin: str) -> None:
-    """Start the server from the spawn form (first profile) and wait for JupyterLab."""
-    page.goto(f"{hub_origin}/hub/spawn", timeout=60_000)
-    page.click("#spawn_form button[type=submit]")
-    page.wait_for_url("**/user/alice/lab**", timeout=180_000)
-    page.wait_for_selector("#jp-main-dock-panel", timeout=120_000)
-
-
-def save_in_home(page, name: str, content: str) -> None:
-    """Save a file in Alice's home through her server's API, as JupyterLab does."""
-    status = page.evaluate(
-        """async ([name, content]) => {
-            const xsrf = decodeURIComponent((document.cookie.match(/_xsrf=([^;]*)/) || [])[1]);
-            const r = await fetch("/user/alice/api/contents/" + name, {
-                method: "PUT", headers: {"X-XSRFToken": xsrf, "Content-Type": "application/json"},
-                body: JSON.stringify({type: "file", format: "text", content})});
-            return r.status;
-        }""",
-        [name, content],
-    )
-    assert status in (200, 201), status
-
-
 def policies(response) -> list[str]:
     """Every Content-Security-Policy of a page's or an APIRequestContext's response."""
     headers = response.headers_array
@@ -166,7 +143,7 @@ def test_with_subdomains_a_users_page_has_an_origin_of_its_own(make_hub, docker_
     )
 
     # her server, and JupyterLab in it, are at her own host
-    open_lab(page, hub_origin)
+    open_lab(page, hub_origin, "alice")
     assert page.url.startswith(f"{alice_origin}/user/alice/lab"), page.url
     # the hub's login cookie is the hub host's alone: never sent to hers
     sent_to_her = {c["name"] for c in context.cookies(f"{alice_origin}/hub/")}
@@ -177,7 +154,7 @@ def test_with_subdomains_a_users_page_has_an_origin_of_its_own(make_hub, docker_
     assert in_lab["frame"].startswith("error") and hub_xsrf not in json.dumps(in_lab), in_lab
 
     # nor a page she saves in her home (sandboxed as well, extensions/content_sandbox)
-    save_in_home(page, "probe.html", probe_page(hub_origin))
+    save_in_home(page, "alice", "probe.html", probe_page(hub_origin))
     response = page.goto(f"{alice_origin}/user/alice/files/probe.html")
     assert response.status == 200
     found = json.loads(read_out(page))
@@ -216,9 +193,9 @@ def test_without_subdomains_served_files_are_sandboxed(make_hub, docker_engine, 
     assert own["page"] == 200 and own["api"] == "alice" and "_xsrf=" in own["frame"], own
 
     # JupyterLab works with its static files sandboxed
-    open_lab(page, hub.url)
-    save_in_home(page, "probe.html", probe_page(hub.url))
-    save_in_home(page, "probe.svg", svg_probe(hub.url))
+    open_lab(page, hub.url, "alice")
+    save_in_home(page, "alice", "probe.html", probe_page(hub.url))
+    save_in_home(page, "alice", "probe.svg", svg_probe(hub.url))
 
     response = page.goto(f"{hub.url}/user/alice/files/probe.html")
     assert response.status == 200

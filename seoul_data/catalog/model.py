@@ -65,8 +65,14 @@ class Field:
     ratio: str = ""
     #: Of a measure column: what its figure is, said beside an answer ('분기 말 기준').
     note: str = ""
+    #: Of a string column whose source writes codes or English words: each source value and
+    #: the Korean word the platform holds instead (``values = { Winter = "겨울" }`` in a
+    #: spec). The ingest writes the Korean word; a value outside the list stops it.
+    values: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
+        pairs = self.values.items() if isinstance(self.values, dict) else self.values
+        object.__setattr__(self, "values", tuple((str(a), str(b)) for a, b in pairs))
         if isinstance(self.measure, str):
             object.__setattr__(self, "measure", (self.measure,) if self.measure else ())
         object.__setattr__(self, "measure", tuple(self.measure))
@@ -83,6 +89,8 @@ class Field:
             raise CatalogError(f"{where}: age {self.age!r} is not a band like '0-4' or '65-'")
         if self.ratio and not _RATIO.match(self.ratio):
             raise CatalogError(f"{where}: ratio {self.ratio!r} is not like 'a/b' or 'a/b*1000'")
+        if self.values and self.type != "string":
+            raise CatalogError(f"{where}: values relabel a string column, not a {self.type}")
         if (self.sex or self.age or self.ratio or self.note) and not self.measure:
             raise CatalogError(f"{where}: sex, age, ratio and note describe a measure column")
 

@@ -44,6 +44,12 @@ def conform(frame: pd.DataFrame, dataset: Dataset, source: str) -> pd.DataFrame:
 
 
 def _typed(values: pd.Series, field: Field, source: str, first_line: int) -> pd.Series:
+    if field.values:
+        korean = dict(field.values)
+        unknown = values.notna() & ~values.isin(list(korean))
+        if unknown.any():
+            _raise_at(values, unknown, field, source, first_line, f"is not one of {list(korean)}")
+        return values.map(korean).astype("string")
     if field.type in ("string", "geometry"):
         return values.astype("string")
     if field.type in ("integer", "number", "year"):
