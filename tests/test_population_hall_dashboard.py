@@ -51,7 +51,8 @@ def test_the_page_is_the_hall_only(hall):
     assert "서울 인구관" in hall.notebook.cells[0].source
     state = hall.value(STATE)
     assert state["area"] == "서울의 가구" and state["indicator"] == "households.households"
-    assert state["year"] == 2021 and state["level"] == "gu" and state["status"] == ""
+    # 2021 has no 강동구 value: the hall opens on 2020, the latest year with all 25 gu
+    assert state["year"] == 2020 and state["level"] == "gu" and state["status"] == ""
     assert len(re.findall(r'class="sd-card( sd-chosen)?" data-id=', state["cards"])) == 11
     # a page starts with the 3D map only: the other tabs are drawn when shown
     assert state["elevation"] and hall.value("tabs.selected_index") == 0
@@ -76,6 +77,7 @@ def test_the_map_shows_the_data_and_its_gaps(hall, data_dir):
     gangdong = names.index("강동구")
     assert state["elevation"][gangdong] == 0 and state["fill"][gangdong] == GREY
     assert "자료 없음" in state["tooltips"][gangdong] and "자료 없음" in state["legend"]
+    assert "2021년 자치구 값이 없는 곳: 강동구" in state["legend"]
 
 
 def test_year_level_area_and_indicator_widgets_change_the_figures(hall):
@@ -95,7 +97,7 @@ def test_year_level_area_and_indicator_widgets_change_the_figures(hall):
     hall.run("level_buttons.value = 'dong'")
     dongs = hall.value(STATE)
     assert dongs["level"] == "dong" and len(dongs["elevation"]) == 425
-    assert dongs["year"] == 2021  # dong values start in 2017; the hall goes to the latest
+    assert dongs["year"] == 2021  # the latest year with the most dong values
     hall.run("area_buttons.value = '혼인과 이혼'")
     marriage = hall.value(STATE)
     # marriages are counted for the city only: the card shows it, no map pretends otherwise

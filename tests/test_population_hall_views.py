@@ -107,6 +107,12 @@ def test_map_layers_show_the_data_and_its_gaps(data_dir):
     assert layers.elevation[gangdong] == 0 and layers.fill[gangdong] == GREY
     assert layers.tooltips[gangdong].endswith("세대 수: 자료 없음<br><small>2021년</small>")
     assert "세대 수 (2021년, 자치구)" in layers.legend and "자료 없음" in layers.legend
+    assert "2021년 자치구 값이 없는 곳: 강동구" in layers.legend
+    # so the hall opens on the latest year that has every gu, not on a grey 강동구
+    assert (
+        views.years(HOUSEHOLDS, "gu")[-1] == 2021 and views.default_year(HOUSEHOLDS, "gu") == 2020
+    )
+    assert "값이 없는 곳" not in page.map_layers(HOUSEHOLDS, 2020, "gu").legend
     dongs = page.map_layers(HOUSEHOLDS, 2021, "dong")
     assert len(dongs.elevation) == len(dongs.tooltips) == 425 and "(종로구)" in dongs.tooltips[0]
 
@@ -160,3 +166,5 @@ def test_sliders_move_to_a_new_range_either_way():
     assert (slider.min, slider.max, slider.value) == (1990, 2000, 2000)
     page.set_range(slider, 2017, 2021)
     assert (slider.min, slider.max, slider.value) == (2017, 2021, 2021)
+    page.set_range(slider, 2017, 2021, 2020)
+    assert (slider.min, slider.max, slider.value) == (2017, 2021, 2020)

@@ -139,9 +139,19 @@ def map_layers(indicator_id: str, year: int, level: str) -> MapLayers:
         elevation=[0 if v != v or v < 0 else v * scale for v in frame["value"]],
         fill=[classes.rgb(i) for i in classes.index],
         tooltips=tooltips,
-        legend=classes.legend_html(d.unit, f"{d.name} ({year}년, {MAP_LEVELS[level]})"),
+        legend=classes.legend_html(d.unit, f"{d.name} ({year}년, {MAP_LEVELS[level]})")
+        + _without_values(frame, year, level),
         classes=classes,
     )
+
+
+def _without_values(frame, year: int, level: str) -> str:
+    """A line under the legend naming the areas the year has no value for (grey)."""
+    missing = frame.loc[frame["value"].isna(), "place"].tolist()
+    if not missing or len(missing) == len(frame):
+        return ""
+    names = ", ".join(missing[:3]) + (f" 외 {len(missing) - 3}곳" if len(missing) > 3 else "")
+    return f'<div class="sd-missing">{year}년 {MAP_LEVELS[level]} 값이 없는 곳: {esc(names)}</div>'
 
 
 def _tooltip(row, name: str, unit: str, year: int, level: str) -> str:
@@ -289,9 +299,10 @@ def download_links(indicator_id: str, year: int, level: str) -> str:
 # -- wiring --------------------------------------------------------------------------------
 
 
-def set_range(widget, low: int, high: int) -> None:
-    """Move a slider's range (widening first: min may never pass max) and go to the end."""
+def set_range(widget, low: int, high: int, value: int | None = None) -> None:
+    """Move a slider's range (widening first: min may never pass max) and go to ``value``
+    (the end when none is given)."""
     widget.max = max(widget.max, high)
     widget.min = min(widget.min, low)
     widget.min, widget.max = low, high
-    widget.value = high
+    widget.value = high if value is None else value

@@ -70,6 +70,15 @@ def years(indicator_id: str, level: str) -> list[int]:
     return sorted(int(y) for y in values(indicator_id, level).year.unique())
 
 
+def default_year(indicator_id: str, level: str) -> int:
+    """The year a map opens at: the latest year in which the most areas of the level have a
+    value. A newest year that lacks some areas (강동구 missing from one release) would open
+    the hall on a grey district; the slider still reaches it."""
+    rows = values(indicator_id, level).dropna(subset=["value"])
+    areas = rows.groupby("year").area_name.nunique()
+    return int(max(areas.index[areas == areas.max()]))
+
+
 def indicators_of(area: str) -> list[dict]:
     """The indicators of one hall (area): id, name, unit, supported, missing."""
     if area not in AREAS:
