@@ -96,6 +96,13 @@ def describe(dataset_id: str) -> dict:
     return info
 
 
+def column_options(dataset_id: str, names: Iterable[str]) -> list[tuple[str, str]]:
+    """Menu entries for columns: each by its Korean title with its name beside it
+    ('재정자립도 (fiscal_independence)'), or by its name where the schema gives no title."""
+    titles = {f.name: f.title for f in open_catalog().get(dataset_id).schema}
+    return [(f"{titles[n]} ({n})" if titles.get(n) else n, n) for n in names]
+
+
 def load(
     dataset_id: str,
     columns: Iterable[str] | None = None,

@@ -57,6 +57,9 @@ def test_the_page_opens_with_defaults_and_warns_of_a_chosen_leak(page):
     # near-copies of the target (pop_male + pop_female = population) are never a default
     assert "pop_male" not in choice["features"] and "누수 의심" not in state["checks"]
     assert state["can_train"] and state["metrics"] == {}
+    # columns are offered by their Korean titles, the name beside
+    assert page.value("target_menu.label") == "인구 (population)"
+    assert "남자 인구 (pop_male)" in page.value("[label for label, _ in feature_list.options]")
     leaky = page.value(
         'choose("population.dong_households_density", "regression", '
         '"population", ["households", "pop_male"])'

@@ -73,13 +73,16 @@ def datasets() -> list[tuple[str, str]]:
 
 
 def columns(dataset: str) -> pd.DataFrame:
-    """Every column with its detected type (Korean), distinct values and missing count."""
+    """Every column with its Korean title, detected type (Korean), distinct values and
+    missing count."""
     data = frame(dataset)
     kinds = column_kinds(data)
+    titles = dict((name, label) for label, name in column_options(dataset, kinds))
     return pd.DataFrame(
         [
             {
                 "열": c,
+                "이름": titles[c],
                 "유형": KINDS[k],
                 "서로 다른 값": int(data[c].nunique()),
                 "빈 값": int(data[c].isna().sum()),
@@ -87,6 +90,13 @@ def columns(dataset: str) -> pd.DataFrame:
             for c, k in kinds.items()
         ]
     )
+
+
+def column_options(dataset: str, names) -> list[tuple[str, str]]:
+    """The column menus' entries: each column by its Korean title, its name beside it."""
+    from seoul_data.load import column_options as titled
+
+    return titled(dataset, names)
 
 
 def default_target(data: pd.DataFrame) -> str | None:

@@ -115,11 +115,9 @@ def columns(dataset_id: str) -> tuple[pd.DataFrame, list[PlaceColumns], list[str
 def value_options(dataset_id: str, values: list[str]) -> list[tuple[str, str]]:
     """The value menu: counting rows, then each value column by its Korean title (the
     column's name beside it: '재정자립도 (fiscal_independence)')."""
-    from seoul_data.load import describe
+    from seoul_data.load import column_options
 
-    titles = {c["name"]: c.get("title") for c in describe(dataset_id)["schema"]}
-    named = [(f"{titles[v]} ({v})" if titles.get(v) else v, v) for v in values]
-    return [(COUNT, COUNT), *named]
+    return [(COUNT, COUNT), *column_options(dataset_id, values)]
 
 
 def default_value(place: PlaceColumns, values: list[str]) -> str:
