@@ -29,7 +29,7 @@ from hub.quota_policy import PolicyError
 from hub.quota_store import QuotaStore
 from hub.settings import HubSettings, SettingsError
 from hub.usage import COLUMNS as USAGE_COLUMNS
-from hub.usage import month_bounds, to_csv, usage
+from hub.usage import current_month, month_bounds, to_csv, usage
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -211,7 +211,7 @@ def _parser() -> argparse.ArgumentParser:
     put.add_argument("file")
     put.set_defaults(run=_quota_set)
     used = quota_verbs.add_parser("usage", help="CPU-, memory- and GPU-hours of a month")
-    used.add_argument("--month", default=datetime.now(UTC).strftime("%Y-%m"))
+    used.add_argument("--month", default=current_month(), help="YYYY-MM, a Seoul month")
     used.add_argument("--by", choices=("user", "group"), default="user")
     used.add_argument("--csv", action="store_true")
     used.set_defaults(run=_quota_usage)

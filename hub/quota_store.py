@@ -149,7 +149,7 @@ class QuotaStore:
             row = db.execute("SELECT document FROM policy WHERE id = ?", (latest,)).fetchone()
         if row is None:
             if default is None:
-                raise PolicyError("policy", "no policy has been set")
+                raise PolicyError("policy", "no policy has been set", "아직 정해진 정책이 없습니다")
             return parse_policy(default)
         policy = parse_policy(json.loads(row[0]))
         with self._policy_lock:
@@ -333,6 +333,11 @@ class QuotaStore:
                     ),
                 )
                 self._audit(db, "system", "session.adopted", user, None, found)
+
+    def session_spans(self) -> list[tuple[float, float | None]]:
+        """(started, stopped) of every session; stopped is None while the server runs."""
+        with self.reading() as db:
+            return db.execute("SELECT started, stopped FROM sessions").fetchall()
 
     def sessions(
         self, *, open_only: bool = False, since: float = 0, until: float | None = None

@@ -2,7 +2,7 @@
 
 A session counts from start to stop (or to now while it runs), clipped to the period
 asked for, times the limits it was granted: the quota a user held, not what the
-processes happened to use.
+processes happened to use. Months are Seoul's (KST), the months staff report in.
 """
 
 from __future__ import annotations
@@ -11,18 +11,21 @@ import csv
 import io
 import time
 from collections import defaultdict
-from datetime import UTC, datetime
+from collections.abc import Iterable
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from hub.quota_store import Session
 
+SEOUL = ZoneInfo("Asia/Seoul")
 COLUMNS = ("name", "sessions", "hours", "cpu_hours", "mem_gib_hours", "gpu_hours")
 
 
 def month_bounds(month: str) -> tuple[float, float]:
-    """Start and end (epoch seconds, UTC) of a month given as ``YYYY-MM``."""
+    """Start and end (epoch seconds) of a Seoul month given as ``YYYY-MM``."""
     try:
-        start = datetime.strptime(month, "%Y-%m").replace(tzinfo=UTC)
-    except ValueError:
+        start = datetime.strptime(month, "%Y-%m").replace(tzinfo=SEOUL)
+    except (TypeError, ValueError):
         raise ValueError(f"month {month!r}: use YYYY-MM, e.g. 2026-11") from None
     end = (
         start.replace(year=start.year + 1, month=1)
@@ -30,6 +33,32 @@ def month_bounds(month: str) -> tuple[float, float]:
         else start.replace(month=start.month + 1)
     )
     return start.timestamp(), end.timestamp()
+
+
+def current_month(now: float | None = None) -> str:
+    """The Seoul month (``YYYY-MM``) of ``now`` (default: this moment)."""
+    return datetime.fromtimestamp(time.time() if now is None else now, SEOUL).strftime("%Y-%m")
+
+
+def months_with_usage(
+    spans: Iterable[tuple[float, float | None]], now: float | None = None
+) -> list[str]:
+    """The months a session ran in, newest first, always with the current month.
+
+    spans: (started, stopped) of each session, stopped None while it runs; a session
+    over a month's end counts in both months."""
+    now = time.time() if now is None else now
+    months = {current_month(now)}
+    for started, stopped in spans:
+        first = datetime.fromtimestamp(started, SEOUL)
+        end = now if stopped is None else stopped
+        # a session that stopped at midnight on the 1st used nothing of that month
+        last = datetime.fromtimestamp(max(end - 0.001, started), SEOUL)
+        year, month = first.year, first.month
+        while (year, month) <= (last.year, last.month):
+            months.add(f"{year:04d}-{month:02d}")
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return sorted(months, reverse=True)
 
 
 def usage(

@@ -6,8 +6,15 @@ Pages and REST API share the handlers' logic:
     GET  /api/policy             the policy in force (JSON document)
     PUT  /api/policy             put a new policy in force (400 with the field on error)
     GET  /api/servers            running servers: profile, limits, GPUs, live CPU and memory
-    GET  /api/usage?month=&by=   usage per user or group; ``&format=csv`` for the export
-    GET  /api/audit              the audit log (who, when, before → after)
+    GET  /api/usage?month=&by=   usage per user or group in a Seoul month (``YYYY-MM``);
+                                 ``&format=csv`` for the export
+    GET  /api/audit?limit=       the audit log: who, when (epoch ``time`` and KST ``when``),
+                                 the action (``label`` in Korean), before → after documents
+                                 and ``changes``, one Korean line per changed field
+
+The page edits the policy with form controls or as JSON; both PUT the same document to
+``/api/policy``, where it is checked. Every refusal carries a Korean ``message`` (and, for
+a policy, the ``field`` path), so the page shows it next to the form.
 """
 
 from __future__ import annotations
@@ -15,7 +22,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from datetime import UTC, datetime
+from html import escape
 from pathlib import Path
 
 import docker
@@ -24,17 +31,81 @@ from jupyterhub.utils import url_path_join
 from tornado import ioloop, web
 from tornado.httpclient import AsyncHTTPClient
 
+from hub.accounts import GROUPS
 from hub.container_options import DASK_CLUSTER_LABEL
 from hub.profiles_form import profile_summary
-from hub.quota_policy import Policy, PolicyError
+from hub.quota_audit import (
+    PROFILE_FIELDS,
+    describe,
+    duration,
+    grant_subject,
+    kst,
+    policy_error_message,
+)
+from hub.quota_policy import NO_GROUP, Policy, PolicyError
 from hub.quota_store import QuotaStore, QuotaStoreBusy, Session
-from hub.usage import month_bounds, to_csv, usage
+from hub.usage import current_month, month_bounds, months_with_usage, to_csv, usage
 from seoul_data.transactions import DiskFull
 
 ADMIN_GROUP = "admin"
+ADMINS_ONLY = "관리자만 사용할 수 있습니다."
+#: What staff read for a refusal that carries no message of its own (tornado's).
+STATUS_MESSAGES = {
+    400: "요청이 올바르지 않습니다.",
+    403: ADMINS_ONLY,
+    404: "없는 주소입니다.",
+    405: "이 주소에서는 허용되지 않는 요청 방식입니다.",
+    500: "자원 관리 서비스에 오류가 생겼습니다. 잠시 후 다시 시도하고, 계속되면 관리자에게"
+    " 문의해 주세요.",
+    503: "자원 관리 서비스를 지금 사용할 수 없습니다. 잠시 후 다시 시도해 주세요.",
+}
+#: Units in which the policy form shows durations stored in seconds.
+DURATION_UNITS = {"idle_timeout": 60, "max_age": 3600}
 
 
-class AdminHandler(HubOAuthenticated, web.RequestHandler):
+class Refused(web.HTTPError):
+    """A request refused with a message for staff (Korean) and details for the page
+    (``field``: the policy field at fault)."""
+
+    def __init__(self, status: int, message: str, **details) -> None:
+        super().__init__(status, "%s", message)
+        self.message, self.details = message, details
+
+
+class KoreanErrors:
+    """Handler mixin: errors as ``{"status", "message"}`` JSON under ``/api/``, a small
+    Korean page elsewhere."""
+
+    def write_error(self, status_code, **kwargs):
+        error = kwargs.get("exc_info", (None, None))[1]
+        details = {}
+        if isinstance(error, Refused):
+            message, details = error.message, error.details
+        elif isinstance(error, QuotaStoreBusy | DiskFull):  # a page or a read: it may pass
+            status_code, message = 503, str(error)
+            self.set_status(status_code)
+        else:
+            message = STATUS_MESSAGES.get(
+                status_code, f"요청을 처리하지 못했습니다 ({status_code})."
+            )
+        if "/api/" in self.request.path:
+            self.finish({"status": status_code, "message": message, **details})
+            return
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.finish(
+            '<!DOCTYPE html><html lang="ko"><head><meta charset="utf-8">'
+            "<title>자원 할당 관리 · 서울 데이터 허브</title></head><body>"
+            f'<p><a href="/hub/home">← 서울 데이터 허브 홈</a></p><h1>자원 할당 관리</h1>'
+            f'<p role="alert">{escape(message)}</p></body></html>'
+        )
+
+
+class NotFoundHandler(KoreanErrors, web.RequestHandler):
+    def prepare(self):
+        raise Refused(404, "없는 주소입니다.")
+
+
+class AdminHandler(KoreanErrors, HubOAuthenticated, web.RequestHandler):
     """Base: an authenticated hub administrator, or 403."""
 
     @property
@@ -44,42 +115,70 @@ class AdminHandler(HubOAuthenticated, web.RequestHandler):
     def prepare(self):
         user = self.current_user
         if user is None:
+            if self.hub_auth.get_user(self):  # known to the hub, without this service's scope
+                raise Refused(403, ADMINS_ONLY)
             if "/api/" in self.request.path:
-                raise web.HTTPError(403, "로그인이 필요합니다")
+                raise Refused(403, "로그인이 필요합니다. 서울 데이터 허브에 다시 로그인해 주세요.")
             return  # @web.authenticated on the page redirects to the hub's login
         if not (user.get("admin") or ADMIN_GROUP in user.get("groups", [])):
-            raise web.HTTPError(403, "관리자만 사용할 수 있습니다")
+            raise Refused(403, ADMINS_ONLY)
 
     def actor(self) -> str:
         return self.current_user["name"]
-
-    def write_error(self, status_code, **kwargs):
-        message = self._reason
-        if "exc_info" in kwargs and isinstance(kwargs["exc_info"][1], web.HTTPError):
-            message = kwargs["exc_info"][1].log_message or message
-        self.finish({"status": status_code, "message": message})
 
 
 class PageHandler(AdminHandler):
     @web.authenticated
     def get(self):
         policy = self.store.policy()
-        month = datetime.now(UTC).strftime("%Y-%m")
+        document = policy.to_document()
+        month = current_month()
         start, end = month_bounds(month)
         self.render(
             "index.html",
             policy=policy,
-            document=json.dumps(policy.to_document(), ensure_ascii=False, indent=2),
+            profiles=document["profiles"],
+            new_profile=NEW_PROFILE,
+            fields=PROFILE_FIELDS,
+            units=DURATION_UNITS,
+            number=_number,
+            groups=[*GROUPS, NO_GROUP],
+            host=document["host"],
+            document=json.dumps(document, ensure_ascii=False, indent=2),
             summary=profile_summary,
+            duration=duration,
+            grant_subject=grant_subject,
             servers=running_servers(
                 self.store, self.settings["docker_host"], self.settings["container_prefix"]
             ),
             usage=usage(self.store.sessions(since=start, until=end), start, end),
             month=month,
-            audit=self.store.audit_log(limit=50),
-            when=lambda t: datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            months=months_with_usage(self.store.session_spans()),
+            audit=[describe(entry) for entry in self.store.audit_log(limit=50)],
+            when=kst,
             xsrf=self.xsrf_token.decode(),
         )
+
+
+#: The values a profile added on the page starts with.
+NEW_PROFILE = {
+    "slug": "",
+    "name": "",
+    "description": "",
+    "cpu": 1,
+    "mem": "1G",
+    "gpus": 0,
+    "idle_timeout": 3600,
+    "max_age": 0,
+    "pids": 1024,
+    "open_files": 4096,
+    "home": "10G",
+}
+
+
+def _number(value: float) -> str:
+    """A number for an input's value, exactly (no rounding a save would write back)."""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
 class PolicyHandler(AdminHandler):
@@ -92,13 +191,17 @@ class PolicyHandler(AdminHandler):
         try:
             document = json.loads(self.request.body or b"null")
         except json.JSONDecodeError as e:
-            raise web.HTTPError(400, f"JSON 형식 오류: {e.msg} (줄 {e.lineno})") from None
+            raise Refused(
+                400, f"JSON 형식이 올바르지 않습니다 (줄 {e.lineno}, 칸 {e.colno})."
+            ) from None
+        except ValueError:  # not UTF-8
+            raise Refused(400, "정책 문서는 UTF-8로 쓴 JSON이어야 합니다.") from None
         try:
             policy = self.store.set_policy(document, actor=self.actor())
         except PolicyError as e:
-            raise web.HTTPError(400, f"정책 오류 — {e.path}: {e.problem}") from None
+            raise Refused(400, policy_error_message(e, document), field=e.path) from None
         except (DiskFull, QuotaStoreBusy) as e:  # nothing changed: the policy in force stays
-            raise web.HTTPError(503, str(e)) from None
+            raise Refused(503, str(e)) from None
         self.finish(policy.to_document())
 
 
@@ -114,16 +217,22 @@ class ServersHandler(AdminHandler):
 class UsageHandler(AdminHandler):
     @web.authenticated
     def get(self):
-        month = self.get_argument("month", datetime.now(UTC).strftime("%Y-%m"))
+        month = self.get_argument("month", None) or current_month()
         by = self.get_argument("by", "user")
+        kind = self.get_argument("format", "json")
         if by not in ("user", "group"):
-            raise web.HTTPError(400, "by는 user 또는 group이어야 합니다")
+            raise Refused(400, "by는 user(사용자별) 또는 group(그룹별)이어야 합니다.")
+        if kind not in ("json", "csv"):
+            raise Refused(400, "format은 json 또는 csv여야 합니다.")
         try:
             start, end = month_bounds(month)
-        except ValueError as e:
-            raise web.HTTPError(400, str(e)) from None
+        except ValueError:
+            raise Refused(
+                400, f"월 {month!r}을 알 수 없습니다. YYYY-MM 형식으로 써 주세요 (예: 2026-11)."
+            ) from None
+        month = current_month(start)  # as written everywhere: 2026-01, not 2026-1
         rows = usage(self.store.sessions(since=start, until=end), start, end, by=by)
-        if self.get_argument("format", "json") == "csv":
+        if kind == "csv":
             self.set_header("Content-Type", "text/csv; charset=utf-8")
             self.set_header("Content-Disposition", f'attachment; filename="usage-{by}-{month}.csv"')
             self.finish(to_csv(rows, "사용자" if by == "user" else "그룹"))
@@ -134,7 +243,11 @@ class UsageHandler(AdminHandler):
 class AuditHandler(AdminHandler):
     @web.authenticated
     def get(self):
-        self.finish({"entries": self.store.audit_log(limit=int(self.get_argument("limit", "200")))})
+        limit = self.get_argument("limit", "200")
+        if not (limit.isascii() and limit.isdigit() and 1 <= int(limit) <= 10_000):
+            raise Refused(400, "limit은 1부터 10000 사이의 정수여야 합니다.")
+        entries = self.store.audit_log(limit=int(limit))
+        self.finish({"entries": [describe(entry) for entry in entries]})
 
 
 def running_servers(store: QuotaStore, docker_host: str, prefix: str) -> list[dict]:
@@ -233,8 +346,11 @@ def make_app() -> web.Application:
             (url_path_join(prefix, "api/usage"), UsageHandler),
             (url_path_join(prefix, "api/audit"), AuditHandler),
         ],
+        default_handler_class=NotFoundHandler,
         cookie_secret=os.urandom(32),
         template_path=str(Path(__file__).parent / "templates"),
+        static_path=str(Path(__file__).parent / "static"),
+        static_url_prefix=url_path_join(prefix, "static/"),
         quota_store=QuotaStore(os.environ["SDH_QUOTA_DB"]),
         docker_host=os.environ["SDH_DOCKER_HOST"],
         container_prefix=os.environ["SDH_CONTAINER_PREFIX"],
