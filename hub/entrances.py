@@ -59,7 +59,7 @@ ENTRANCES: tuple[Entrance, ...] = (
     Entrance(
         key="admin",
         title="사용자·서버 관리",
-        description="사용자 서버를 확인하고 시작·중지합니다 (관리자).",
+        description="사용자 서버를 확인하고 시작·중지합니다 (관리자, JupyterHub 기본 화면: 영문).",
         path="hub/admin",
         groups=("admin",),
     ),

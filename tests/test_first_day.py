@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.docker, pytest.mark.browser]
 #: Latin words a Korean page may show: names of products and standards, units.
 ALLOWED = frozenset(
     {"AI", "API", "CPU", "CSV", "GB", "GIS", "GPU", "ID", "JupyterHub", "JupyterLab", "KST"}
-    | {"GiB", "MB", "MiB", "Python", "Voila", "scope"}
+    | {"GiB", "JSON", "MB", "MiB", "Python", "Voila", "scope"}
 )
 
 
@@ -138,3 +138,19 @@ def test_an_analysts_first_day(running_hub, chromium):
     page.wait_for_selector("mjx-container", timeout=30_000)
     context.close()
     assert watched.outside() == [] and watched_progress.outside() == []
+
+
+def test_an_administrators_first_day(running_hub, chromium):
+    hub = running_hub
+    context = chromium.new_context()
+    watched = watched_page(context)
+    page = watched.page
+    log_in(page, hub.url, "boss", hub.passwords["boss"])
+    assert_korean(page, "boss")
+    hub.wait_for_service("quota")
+    page.click('[data-entrance="quota"] a')
+    page.wait_for_selector("#usage-month")
+    # identifiers stay as they are: users, groups, profiles, the system's own changes
+    assert_korean(page, *hub.passwords, "admin", "analyst", "staff", "basic", "analysis", "system")
+    context.close()
+    assert watched.outside() == []
