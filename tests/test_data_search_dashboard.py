@@ -121,6 +121,44 @@ def test_a_follow_up_refines_and_the_chips_show_it(chat):
     assert all(hit["why"][0].startswith("다운로드: ") for hit in links["hits"])
 
 
+def test_a_narrowing_follow_up_previews_only_the_rows_it_kept(chat):
+    chat.send("자치구별 주민등록인구")
+    turn = chat.send("그중 강남구만")
+    (total,) = [hit for hit in turn["hits"] if hit["id"] == "population.gu_resident_total"]
+    assert total["where"] == [["area", "in", ["강남구"]]]
+    area = [name for name, _ in total["preview"]["columns"]].index("area")
+    rows = total["preview"]["rows"]
+    assert len(rows) == 5 and {row[area] for row in rows} == {"강남구"}
+    shown = chat.history()
+    assert "미리보기 (좁힌 행 중 처음 5행)" in shown and "좁힘: 강남구(area 열)" in shown
+    assert "where=[[&quot;area&quot;, &quot;in&quot;, [&quot;강남구&quot;]]]" in shown
+    # the catalogue-only tables are named with the reason, not shown again
+    assert all(hit["loadable"] for hit in turn["hits"])
+    assert "플랫폼에 파일이 없는 목록 정보라 강남구만 골라 볼 수 없습니다" in shown
+    missing = chat.send("그중 2030년만")
+    assert missing["hits"] == []
+    assert "자료에 2030년 행이 없습니다 (자료 기간: 2010–2021년)" in chat.history()
+
+
+def test_a_catalogue_only_hit_says_who_holds_it_and_offers_a_request(chat):
+    turn = chat.send("용산구 공중화장실 위치")
+    catalogue = [hit for hit in turn["hits"] if not hit["loadable"]]
+    assert catalogue
+    shown = chat.history()
+    assert "<a " not in shown  # no link into the internet portal to click
+    for hit in catalogue:
+        assert (
+            f'class="sd-request" data-sd-request="{hit["id"]}" '
+            'data-sd-query="용산구 공중화장실 위치">이 자료 요청하기</button>'
+        ) in shown
+    assert "보유 기관: <b>서울특별시 용산구</b>" in shown
+    assert "목록 출처: 공공데이터포털 (data.go.kr) 목록 3077897" in shown
+    assert "이 망에서는 열리지 않습니다" in shown
+    # a follow-up's request carries the whole request it followed
+    follow_up = chat.send("그중 2020년만")
+    assert follow_up["query"] == "용산구 공중화장실 위치 / 그중 2020년만"
+
+
 def test_a_value_question_is_answered_with_its_source(chat):
     turn = chat.send("2019년 송파구 인구는 몇 명이야?")
     assert turn["answer"]["value"] == 675961
@@ -159,6 +197,16 @@ def test_a_map_layer_previews_by_shape_type(data_dir):
     assert len(table["rows"]) == 3 and table["error"] == ""
     assert all(row[-1] in ("Polygon", "MultiPolygon") for row in table["rows"])
     assert table["thumbnail"].startswith("<svg") and table["thumbnail"].count("<path") == 25
+
+
+def test_the_page_sends_requests_as_its_viewer(dashboard):
+    # the button's click goes from the page to the REST API with the page's own login;
+    # the kernel, shared by whoever views the page, sends nothing and names nobody
+    script = dashboard.value("request_buttons._esm")
+    assert dashboard.value("request_buttons.api_path") == "seoul-data/api/requests"
+    assert '"X-XSRFToken": xsrfToken()' in script and 'credentials: "same-origin"' in script
+    assert "id: button.dataset.sdRequest" in script and "user" not in script.lower()
+    assert "http" not in script.replace("HTTP ${", "")  # nothing from outside
 
 
 def test_the_widgets_send_and_reset(fresh):

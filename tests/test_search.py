@@ -145,7 +145,10 @@ def test_conversation_refines_and_can_be_cleared(data_dir):
     refined = sd.search("그중 강남구만", session=session)
     assert refined.filters["gu"] == ["강남구"]
     assert refined.notes[0].startswith("이전 질문에 이어서")
-    assert any("자전거" in t for t in titles(refined))
+    # nothing found holds a gu column (the facilities have coordinates only, the rest is
+    # catalogue-only): each is named with its reason, none is shown again as if narrowed
+    assert refined.hits == []
+    assert any("위치 좌표만 있어 강남구만 고를 수 없습니다" in note for note in refined.notes)
     assert session.context()["gu"] == ["강남구"] and "자전거" in session.context()["topic"]
     links = sd.search("다운로드 링크", session=session)
     assert links.hits and all(h.why[0].startswith("다운로드:") for h in links.hits)

@@ -170,6 +170,31 @@ def test_follow_up_in_the_same_session_refines(server):
     assert links["hits"] and all(h["why"][0].startswith("다운로드: ") for h in links["hits"])
 
 
+def test_a_narrowing_follow_up_gives_the_filter_of_the_rows_it_kept(server):
+    session = server.ok("search", q="자치구별 주민등록인구")["session"]
+    narrowed = server.ok("search", q="그중 강남구만", session=session)
+    assert narrowed["narrowed"] == {TOTAL: [["area", "in", ["강남구"]]]}
+    assert [hit["id"] for hit in narrowed["hits"]] == [TOTAL]
+    where = json.dumps(narrowed["narrowed"][TOTAL], ensure_ascii=False)
+    rows = server.ok("preview", id=TOTAL, where=where, limit=50)["rows"]
+    assert rows and {row["area"] for row in rows} == {"강남구"}
+    nothing = server.ok("search", q="그중 2030년만", session=session)
+    assert nothing["hits"] == [] and nothing["narrowed"] == {}
+    assert any("자료에 2030년 행이 없습니다" in note for note in nothing["notes"])
+
+
+def test_a_users_own_server_takes_no_data_requests(server):
+    # what is written in a user's container is the user's to change: requests go to the
+    # dashboards service, which knows each request's hub user
+    headers = {"Authorization": f"token {server.token}"}
+    url = f"{server.url}/seoul-data/api/requests"
+    for method in ("POST", "GET"):
+        reply = requests.request(
+            method, url, json={"id": "datagokr.15088924"}, headers=headers, timeout=60
+        )
+        assert "대시보드에서 요청해 주세요" in korean_error(reply, 404)
+
+
 def test_another_session_does_not_see_the_context(server):
     mine = server.ok("search", q="따릉이 대여소")["session"]
     theirs = server.ok("search", q="어린이집")["session"]
@@ -235,6 +260,10 @@ def test_preview_of_bundled_datasets(server):
     listed = server.ok("preview", id="datagokr.15099365")
     assert listed["loadable"] is False and listed["rows"] == [] and listed["thumbnail"] is None
     assert "data.go.kr" in listed["note"]
+    assert (
+        f"보유 기관: {listed['publisher']}." in listed["note"]
+        and "이 자료 요청하기" in listed["note"]
+    )
     assert listed["load_code"] == 'sd.describe("datagokr.15099365")'
 
 

@@ -1,5 +1,6 @@
 """Seoul Data Hub's data search in every Jupyter server: a REST API over ``seoul_data``'s
-conversational search, direct answers and dataset previews.
+conversational search, direct answers and dataset previews (and, in the dashboards service
+only, requests for catalogue-only datasets: :mod:`extensions.seoul_data_search.data_requests`).
 
 Enabled in every server of the environment it is installed in, by
 ``etc/jupyter/jupyter_server_config.d/seoul_data_search.json``; by hand::

@@ -1,14 +1,19 @@
-"""The REST API under ``{base_url}seoul-data/api/``: search, ask, context and preview.
+"""The REST API under ``{base_url}seoul-data/api/``: search, ask, context, preview and
+requests for catalogue-only datasets.
 
     GET    search?q=&k=&field=&gu=&provider=&format=&access=&session=
     GET    ask?q=&session=
     GET    context?session=
     DELETE context?session=
     GET    preview?id=&limit=&where=
+    POST   requests                 (the dashboards service: extensions/.../data_requests.py)
+    GET    requests?limit=          (administrators)
 
 Every reply is JSON. A request without a ``session`` gets a new conversation; its id comes
-back in the reply, to send with the follow-ups ("그중 강남구만"). Errors are JSON too
-(``{"message": ...}``), in Korean: 400 for bad input, 403 for data the user may not read.
+back in the reply, to send with the follow-ups ("그중 강남구만"). A follow-up that narrows
+the datasets found before gives, in ``narrowed``, the filter of each kept dataset's rows:
+the ``where`` to preview them with. Errors are JSON too (``{"message": ...}``), in Korean:
+400 for bad input, 403 for data the user may not read.
 
 A preview's ``where`` is a structured filter, JSON: a list of ``[column, op, value]``
 conditions that must all hold (``[["gu", "=", "강남구"], ["year", ">=", 2019]]``; ops:
@@ -229,10 +234,19 @@ class PreviewHandler(SeoulDataHandler):
 
 
 def handlers(
-    base_url: str, sessions: SearchSessions, executor: Executor, *, hub_identity: bool = False
+    base_url: str,
+    sessions: SearchSessions,
+    executor: Executor,
+    *,
+    hub_identity: bool = False,
+    request_store=None,
 ) -> list[tuple]:
     """The API's routes under ``base_url``. hub_identity: read for each request's hub user
-    (a service that many users share), not for whoever runs the server."""
+    (a service that many users share), not for whoever runs the server; such a service
+    also takes requests for catalogue-only datasets, into ``request_store`` (default: a
+    ``seoul_data.search.data_requests.RequestStore`` at its ``store_path()``)."""
+    from extensions.seoul_data_search.data_requests import DataRequestsHandler
+
     kwargs = {"sessions": sessions, "executor": executor, "hub_identity": hub_identity}
     routes = {
         "search": SearchHandler,
@@ -240,7 +254,14 @@ def handlers(
         "context": ContextHandler,
         "preview": PreviewHandler,
     }
-    return [(url_path_join(base_url, API_PATH, path), cls, kwargs) for path, cls in routes.items()]
+    found = [(url_path_join(base_url, API_PATH, path), cls, kwargs) for path, cls in routes.items()]
+    if hub_identity and request_store is None:
+        from seoul_data.search.data_requests import RequestStore, store_path
+
+        request_store = RequestStore(store_path())
+    store = request_store if hub_identity else None  # a user's own server takes none
+    route = url_path_join(base_url, API_PATH, "requests")
+    return [*found, (route, DataRequestsHandler, {**kwargs, "store": store})]
 
 
 def _checked(reader: Reader | None, function, /, *args, **kwargs):

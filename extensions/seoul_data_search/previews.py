@@ -26,7 +26,7 @@ def preview(dataset_id: str, limit: int = 5, where: list | None = None) -> dict:
     Raises UnknownDataset for an unknown id, PermissionError (Korean message) for a
     dataset the current user may not read and seoul_data.load.FilterError for a filter
     that cannot be used. A catalogue-only entry (not loadable) has no rows; ``note`` says
-    where to get it.
+    who holds it and how to request it.
     """
     if where is not None and not isinstance(where, list):
         raise TypeError("where must be a structured filter (a list of conditions), not SQL")
@@ -58,9 +58,16 @@ def preview(dataset_id: str, limit: int = 5, where: list | None = None) -> dict:
         "note": "",
     }
     if not info["loadable"]:
+        # its page is on an internet portal the city's separated network cannot reach: say
+        # who holds it, and how to ask for it here
         reply["load_code"] = f'sd.describe("{info["id"]}")'
-        origin = info["landing_page"] or info["provider"] or info["publisher"]
-        reply["note"] = f"목록 정보만 있는 데이터라 미리보기가 없습니다. 원문: {origin}"
+        holder = info["publisher"] or info["provider"] or "알 수 없음"
+        reply["note"] = (
+            f"플랫폼에 파일이 없는 목록 정보라 미리보기가 없습니다. 보유 기관: {holder}."
+            " 데이터 검색 대시보드의 '이 자료 요청하기'로 요청할 수 있습니다."
+        )
+        if info["landing_page"]:
+            reply["note"] += f" (인터넷망 PC에서: {info['landing_page']})"
         return reply
     frame = sd.load(dataset_id, limit=limit, where=where)
     titles = {field["name"]: field for field in info["schema"]}

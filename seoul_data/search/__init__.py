@@ -3,19 +3,22 @@
 import seoul_data as sd
 session = sd.search_session()
 sd.search("자전거 빌리는 곳 자료 있어?", session=session)
-sd.search("그중 강남구만", session=session)
+sd.search("그중 강남구만", session=session)   # the datasets found, narrowed to 강남구
 sd.ask("2019년 송파구 인구는 몇 명이야?")
 """
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 from seoul_data.search.answers import Answer, ask
 from seoul_data.search.conversation import Session
-from seoul_data.search.engine import Hit, SearchResult, rank
+from seoul_data.search.engine import Hit, SearchResult, _search_terms, rank
 from seoul_data.search.index import index_for
+from seoul_data.search.narrowing import Conditions, narrow_hits, wants_narrowing
 from seoul_data.search.query import parse
+from seoul_data.search.rules import requested_breakdowns
 
 
 def search(
@@ -32,6 +35,9 @@ def search(
 ) -> SearchResult:
     """Search the catalog with a Korean request; with a ``session``, follow-ups refine it.
 
+    A follow-up that only names a place or a period ("그중 2020년만") narrows the datasets
+    found before to their rows of that place and period (``narrowed`` of the result: the
+    structured filter of each kept hit's rows), or says why it cannot.
     field, provider, format, access, gu: facets (field is one of the 12 Data300 fields).
     """
     from seoul_data.load import open_catalog
@@ -42,7 +48,11 @@ def search(
         return _links(session)
     followed = False
     if session is not None:
+        asked = parsed
         parsed, followed = session.resolve(parsed)
+        terms, breakdowns = _search_terms(asked), requested_breakdowns(asked.text)
+        if followed and session.found and wants_narrowing(asked, terms, breakdowns):
+            return _narrowed(session, parsed)
     facets = {"field": field, "provider": provider, "format": format, "access": access, "gu": gu}
     result = rank(index, parsed, k=max(1, min(int(k), 100)), facets=facets)
     if followed:
@@ -52,14 +62,41 @@ def search(
     return result
 
 
+def _narrowed(session: Session, parsed) -> SearchResult:
+    """The hits found before, narrowed to the conversation's place and period."""
+    conditions = Conditions.of(parsed)
+    narrowing = narrow_hits(session.found, conditions)
+    session.record_narrowed(parsed, narrowing.hits, narrowing.where)
+    notes = [f"이전 질문에 이어서: {narrowing.notes[0]}", *narrowing.notes[1:], *parsed.notes]
+    if not narrowing.hits:
+        period = conditions.period.label() if conditions.period else ""
+        said = [p for p in (conditions.place(), period) if p and p not in session.found_for]
+        example = " ".join([*said, session.found_for])
+        notes.append(f"새로 찾으려면 '그중' 없이 찾는 말과 함께 물어 보세요 (예: 「{example}」).")
+    return SearchResult(parsed.text, parsed.filters(), narrowing.hits, notes, narrowing.where)
+
+
 def _links(session: Session) -> SearchResult:
+    """The links of the hits shown last (of those found before when a narrowing kept none).
+    A catalogue-only entry has no file here: its page is on the internet portal, which the
+    city's separated network cannot reach, so it is given as text beside who holds it."""
     from seoul_data.load import open_catalog
 
     store = open_catalog()
     hits, notes = [], []
-    for hit in session.last_hits:
+    for hit in session.last_hits or session.found:
         dataset = store.get(hit.id)
-        link = dataset.landing_page or f'sd.load("{dataset.id}")'
+        if dataset.loadable:
+            where = session.narrowed.get(hit.id)
+            shown = f", where={json.dumps(where, ensure_ascii=False)}" if where else ""
+            link = f'sd.load("{dataset.id}"{shown})'
+        else:
+            link = (
+                f"플랫폼에 파일이 없습니다. 보유 기관: {dataset.publisher or '알 수 없음'}"
+                " ('이 자료 요청하기'로 요청할 수 있습니다)"
+            )
+            if dataset.landing_page:
+                link += f"; 인터넷망 PC에서: {dataset.landing_page}"
         hits.append(Hit(hit.id, hit.source_id, hit.title, hit.score, [f"다운로드: {link}"]))
     if not hits:
         notes.append(

@@ -119,7 +119,7 @@ def ask(question: str, session=None) -> Answer:
     parsed = parse(question)
     if session is not None:
         parsed, _ = session.resolve(parsed)
-        session.record(parsed, [])
+        session.record(parsed)
     filters = parsed.filters()
     if not parsed.text:
         return Answer(

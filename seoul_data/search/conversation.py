@@ -1,8 +1,10 @@
 """A search conversation: follow-ups refine the previous request.
 
 "그중 강남구만", "20대만", "연도별로", "작년 걸로" keep the topic of the last request and
-change one condition; "다운로드 링크" asks for the links of the last results. The context
-is visible (:meth:`Session.context`) and can be cleared.
+change one condition; "다운로드 링크" asks for the links of the last results. A follow-up
+that only names a place or a period ("그중 2020년만") narrows the datasets the last search
+found to their rows of that place and period (:mod:`seoul_data.search.narrowing`). The
+context is visible (:meth:`Session.context`) and can be cleared.
 """
 
 from __future__ import annotations
@@ -22,7 +24,13 @@ class Session:
     """One user's conversation with the search (keep one per user or browser tab)."""
 
     turns: list[ParsedQuery] = field(default_factory=list)
+    #: the hits shown last (what "다운로드 링크" gives the links of)
     last_hits: list = field(default_factory=list)
+    #: the hits of the last search, which follow-ups narrow, and what it asked
+    found: list = field(default_factory=list)
+    found_for: str = ""
+    #: of the hits shown last, those narrowed: their rows' structured filter, by id
+    narrowed: dict = field(default_factory=dict)
 
     def context(self) -> dict:
         """What the next follow-up builds on, to show to the user."""
@@ -33,7 +41,7 @@ class Session:
 
     def clear(self) -> None:
         self.turns.clear()
-        self.last_hits = []
+        self.last_hits, self.found, self.narrowed, self.found_for = [], [], {}, ""
 
     def wants_links(self, text: str) -> bool:
         return bool(self.turns) and bool(_DOWNLOAD.search(text)) and len(text) < 40
@@ -56,9 +64,19 @@ class Session:
         )
         return merged, True
 
-    def record(self, parsed: ParsedQuery, hits: list) -> None:
+    def record(self, parsed: ParsedQuery, hits: list | None = None) -> None:
+        """A turn: the request as run and the hits it found (None: it searched nothing, as a
+        direct answer does, and the hits found before stay)."""
         self.turns.append(parsed)
-        self.last_hits = hits
+        if hits is not None:
+            self.last_hits, self.found, self.narrowed = hits, hits, {}
+            self.found_for = parsed.text
+
+    def record_narrowed(self, parsed: ParsedQuery, hits: list, where: dict) -> None:
+        """A follow-up that narrowed the hits found before (which a later follow-up narrows
+        again, with the conditions of both)."""
+        self.turns.append(parsed)
+        self.last_hits, self.narrowed = hits, where
 
 
 def _is_follow_up(parsed: ParsedQuery) -> bool:

@@ -73,6 +73,9 @@ class SearchResult:
     filters: dict
     hits: list[Hit] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: of a follow-up that narrowed the hits found before ("그중 강남구만"): per hit id, the
+    #: structured filter of its rows (``sd.load(id, where=...)``; empty: all of them)
+    narrowed: dict[str, list] = field(default_factory=dict)
 
     def to_json(self) -> dict:
         return {
@@ -80,6 +83,7 @@ class SearchResult:
             "filters": self.filters,
             "hits": [asdict(h) for h in self.hits],
             "notes": self.notes,
+            "narrowed": self.narrowed,
         }
 
 

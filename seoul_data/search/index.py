@@ -137,10 +137,10 @@ def build_index(catalog: Catalog) -> SearchIndex:
         fields=np.array([d.field for d in datasets]),
         formats=np.array([d.format for d in datasets]),
         access=np.array([d.access for d in datasets]),
-        districts=np.array([_district(d.publisher, d.title) for d in datasets]),
+        districts=np.array([district_of(d.publisher, d.title) for d in datasets]),
         translated=np.array([bool(_TRANSLATED.search(d.title)) for d in datasets]),
-        year_from=np.array([_years(d.temporal)[0] for d in datasets]),
-        year_to=np.array([_years(d.temporal)[1] for d in datasets]),
+        year_from=np.array([temporal_years(d.temporal)[0] for d in datasets]),
+        year_to=np.array([temporal_years(d.temporal)[1] for d in datasets]),
         bm25=bm25,
         title_bm25=title_bm25,
         vocabulary=frozenset(t for doc in corpus for t in doc),
@@ -148,13 +148,13 @@ def build_index(catalog: Catalog) -> SearchIndex:
     )
 
 
-def _years(temporal: str) -> tuple[int, int]:
+def temporal_years(temporal: str) -> tuple[int, int]:
     """First and last year of a DCAT temporal ('2010/2021', '2017-Q1', '2024-01/2025-12')."""
     years = [int(y) for y in re.findall(r"(?<!\d)(19\d{2}|20\d{2})(?!\d)", temporal or "")]
     return (min(years), max(years)) if years else (0, 0)
 
 
-def _district(publisher: str, title: str) -> str:
+def district_of(publisher: str, title: str) -> str:
     """The gu a dataset is about when its publisher (or title prefix) is a district office."""
     for text in (publisher, title[:20]):
         match = _DISTRICT.match(text.strip())

@@ -2,11 +2,18 @@
 catalogue (the datasets found, previews of the first loadable ones, and the value with its
 source when the message asks for one) and that reply as HTML.
 
+A follow-up that narrows ("그중 강남구만") previews only the rows it kept. A catalogue-only
+entry (no file on the platform; its page is on an internet portal the city's separated
+network cannot reach) says who holds it and offers "이 자료 요청하기", a button the page's
+:class:`~seoul_data.search.request_button.RequestButtons` sends to the REST API as the
+viewer's own request.
+
 The dashboard (dashboards/data_search.ipynb) only builds the widgets and calls these.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import threading
@@ -39,6 +46,8 @@ FILTER_LABELS = {
     "access": "접근 등급",
 }
 ACCESS_LABELS = {"public": "공개", "internal": "내부", "restricted": "제한"}
+REQUEST_LABEL = "이 자료 요청하기"
+REQUEST_HINT = "요청하면 관리자가 플랫폼에 들여올 자료를 정할 때 참고합니다."
 
 
 class Chat:
@@ -67,11 +76,14 @@ class Chat:
             answer = ask(text, session=self.session).to_json() if asks_value(text) else None
             result = search(text, k=MAX_HITS, session=self.session).to_json()
             context = self.session.context()
-        hits = [_with_metadata(hit) for hit in result["hits"]]
+        narrowed = result["narrowed"]
+        hits = [_with_metadata(hit, narrowed.get(hit["id"])) for hit in result["hits"]]
         for hit in [h for h in hits if h["loadable"]][:PREVIEWS_PER_TURN]:
-            hit["preview"] = preview(hit["id"])
+            hit["preview"] = preview(hit["id"], where=hit["where"])
         return {
             "question": text,
+            # what a request for a dataset found here says was asked (follow-ups included)
+            "query": result["query"] or text,
             "answer": answer,
             "filters": result["filters"],
             "notes": result["notes"],
@@ -95,39 +107,46 @@ def asks_value(text: str) -> bool:
     return bool(VALUE_WORDS.search(text) or (QUESTION.search(text) and not DATA_WORDS.search(text)))
 
 
-def _with_metadata(hit: dict) -> dict:
+def _with_metadata(hit: dict, where: list | None = None) -> dict:
+    """A hit with its catalogue facts; where: the filter of its rows a follow-up kept."""
     info = describe(hit["id"])
     return {
         **hit,
         "publisher": info["publisher"],
+        "provider": info["provider"],
+        "source_id": info["source_id"] or hit.get("source_id", ""),
         "attribution": info["attribution"] or f"출처: {info['publisher']}",
         "access": info["access"],
         "loadable": info["loadable"],
         "synthetic": info["synthetic"],
         "landing_page": info["landing_page"],
-        "code": open_code(info["id"], info["loadable"]),
+        "where": where or None,
+        "code": open_code(info["id"], info["loadable"], where),
         "preview": None,
     }
 
 
-def open_code(dataset_id: str, loadable: bool) -> str:
-    """The code an analyst pastes into a notebook to open a dataset."""
+def open_code(dataset_id: str, loadable: bool, where: list | None = None) -> str:
+    """The code an analyst pastes into a notebook to open a dataset (the rows a follow-up
+    kept, with ``where``)."""
     if loadable:
-        return f'import seoul_data as sd\n\ndf = sd.load("{dataset_id}")\ndf.head()'
+        rows = f", where={json.dumps(where, ensure_ascii=False)}" if where else ""
+        return f'import seoul_data as sd\n\ndf = sd.load("{dataset_id}"{rows})\ndf.head()'
     return (
         f'import seoul_data as sd\n\nsd.describe("{dataset_id}")'
-        "  # 목록 정보만 있습니다: 원문 페이지에서 받으세요"
+        "  # 목록 정보만 있습니다: 플랫폼에 파일이 없어 불러올 수 없습니다"
     )
 
 
-def preview(dataset_id: str, rows: int = PREVIEW_ROWS) -> dict:
-    """The first rows of a dataset as text cells, with column titles (a map layer's shapes
-    are named by their type) and a map thumbnail (SVG) for data with a place; a dataset the
-    user may not read gives the reason in ``error`` instead."""
+def preview(dataset_id: str, rows: int = PREVIEW_ROWS, where: list | None = None) -> dict:
+    """The first rows of a dataset (of those ``where`` keeps: a structured filter) as text
+    cells, with column titles (a map layer's shapes are named by their type) and a map
+    thumbnail (SVG) for data with a place; a dataset the user may not read gives the
+    reason in ``error`` instead."""
     try:
-        frame = load(dataset_id, limit=rows)
+        frame = load(dataset_id, limit=rows, where=where or None)
     except PermissionError as e:
-        return {"columns": [], "rows": [], "thumbnail": None, "error": str(e)}
+        return {"columns": [], "rows": [], "thumbnail": None, "error": str(e), "where": where}
     schema = describe(dataset_id)["schema"]
     titles = {field["name"]: field["title"] for field in schema}
     geometry = next((f for f in schema if f["type"] == "geometry"), None)
@@ -140,6 +159,7 @@ def preview(dataset_id: str, rows: int = PREVIEW_ROWS) -> dict:
         "rows": [["" if pd.isna(v) else str(v) for v in row] for row in frame.itertuples(False)],
         "thumbnail": svg.map_thumbnail(dataset_id),
         "error": "",
+        "where": where or None,
     }
 
 
@@ -154,7 +174,8 @@ def render_turn(turn: dict) -> str:
     parts += [f'<div class="sd-note">{esc(note)}</div>' for note in turn["notes"]]
     if turn["hits"]:
         parts.append(f'<div class="sd-count">데이터 {len(turn["hits"])}건을 찾았습니다.</div>')
-        parts += [render_hit(hit) for hit in turn["hits"]]
+        query = turn.get("query") or turn["question"]
+        parts += [render_hit(hit, query) for hit in turn["hits"]]
     parts.append("</div>")
     return "".join(parts)
 
@@ -193,23 +214,51 @@ def render_series(answer: dict) -> str:
     return f'<div class="sd-chart">{chart}</div>'
 
 
-def render_hit(hit: dict) -> str:
-    """A dataset found: title, why, source, a preview and the code to open it."""
+def render_hit(hit: dict, query: str = "") -> str:
+    """A dataset found: title, why, source, a preview and the code to open it; a
+    catalogue-only entry says who holds it and offers to request it (query: what was
+    asked, recorded with the request)."""
     badges = [ACCESS_LABELS.get(hit["access"], hit["access"])]
     badges.append("바로 불러오기" if hit["loadable"] else "목록 정보만")
     if hit["synthetic"]:
         badges.append("합성 데이터")
     badges_html = "".join(f'<span class="sd-badge">{esc(b)}</span>' for b in badges)
-    link = ""
-    if hit["landing_page"]:
-        link = f' · <a href="{esc(hit["landing_page"])}" target="_blank" rel="noopener">원문</a>'
+    if hit["loadable"]:
+        body = render_preview(hit["preview"]) if hit["preview"] else ""
+    else:
+        body = render_catalogue_only(hit, query)
     return (
         f'<div class="sd-hit"><div class="sd-hit-title">{esc(hit["title"])} {badges_html}</div>'
         f'<div class="sd-why">{esc(" · ".join(hit["why"]))}</div>'
-        f'<div class="sd-source">{esc(hit["attribution"])}{link}'
-        f" · <code>{esc(hit['id'])}</code></div>"
-        f"{render_preview(hit['preview']) if hit['preview'] else ''}"
-        f"{_open_in_notebook(hit['code'])}</div>"
+        f'<div class="sd-source">{esc(hit["attribution"])} · <code>{esc(hit["id"])}</code></div>'
+        f"{body}{_open_in_notebook(hit['code'])}</div>"
+    )
+
+
+def render_catalogue_only(hit: dict, query: str) -> str:
+    """What a catalogue-only entry is and who holds it, and the button that requests it.
+    Its page is on an internet portal the city's separated network cannot reach: the
+    address is shown as text for an internet PC, never as the thing to click."""
+    holder = hit["publisher"] or "목록에 보유 기관이 없습니다"
+    listed = hit.get("provider") or ""
+    if listed and hit.get("source_id"):
+        listed += f" 목록 {hit['source_id']}"
+    address = ""
+    if hit["landing_page"]:
+        address = (
+            f'<div class="sd-address">인터넷망 PC에서 볼 수 있는 목록 주소 (이 망에서는 열리지 '
+            f"않습니다): {esc(hit['landing_page'])}</div>"
+        )
+    return (
+        '<div class="sd-catalogue">'
+        "<div>이 플랫폼에는 파일이 없는 자료입니다 (목록 정보만 있습니다). "
+        f"보유 기관: <b>{esc(holder)}</b>"
+        f"{f' · 목록 출처: {esc(listed)}' if listed else ''}</div>"
+        '<div class="sd-request-row">'
+        f'<button type="button" class="sd-request" data-sd-request="{esc(hit["id"])}" '
+        f'data-sd-query="{esc(query)}">{REQUEST_LABEL}</button>'
+        f'<span class="sd-request-status" role="status">{REQUEST_HINT}</span></div>'
+        f"{address}</div>"
     )
 
 
@@ -227,8 +276,9 @@ def render_preview(table: dict) -> str:
         "<tr>" + "".join(f"<td>{esc(cell)}</td>" for cell in row) + "</tr>" for row in table["rows"]
     )
     thumbnail = f'<div class="sd-thumb">{table["thumbnail"]}</div>' if table["thumbnail"] else ""
+    kept = "좁힌 행 중 " if table.get("where") else ""
     return (
-        f"<details open><summary>미리보기 (처음 {len(table['rows'])}행)</summary>"
+        f"<details open><summary>미리보기 ({kept}처음 {len(table['rows'])}행)</summary>"
         f'<div class="sd-preview">{thumbnail}<div class="sd-table"><table><thead><tr>{head}</tr>'
         f"</thead><tbody>{body}</tbody></table></div></div></details>"
     )
@@ -288,6 +338,15 @@ STYLE = (
 .sd-bot, .sd-hit, .sd-preview { min-width: 0; max-width: 100%; box-sizing: border-box; }
 .sd-history { border-top: 1px solid #dde2ea; margin-top: 6px; }
 
+.sd-catalogue { margin: 6px 0; padding: 6px 8px; background: #f7f4ec; border-radius: 4px; }
+.sd-request-row { margin: 6px 0 2px 0; display: flex; gap: 8px; align-items: center; }
+.sd-request { font: inherit; padding: 3px 12px; border: 1px solid #1f5fa8; border-radius: 4px;
+              background: #1f5fa8; color: #fff; cursor: pointer; }
+.sd-request:disabled { background: #dde2ea; border-color: #b0b7c3; color: #3a4658;
+                       cursor: default; }
+.sd-request-status { font-size: .85em; color: #3a4658; }
+.sd-request-status.sd-failed { color: #a01818; }
+.sd-address { font-size: .8em; color: #6b7280; word-break: break-all; }
 .sd-thumb { flex: 0 0 auto; }
 .sd-chart { margin: 6px 0; }
 .sd-table table { border-collapse: collapse; font-size: .85em; }
