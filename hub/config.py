@@ -19,6 +19,7 @@ from hub.quota_store import QuotaStore
 from hub.settings import HubSettings, SettingsError
 from hub.state_files import private_dir, read_or_create_secret
 from seoul_data.data_permissions import enforce
+from seoul_data.search.data_requests import FILE_NAME
 
 TEMPLATES = Path(__file__).parent / "templates"
 GATEWAY_CONFIG = Path(__file__).parent / "dask_gateway" / "gateway_config.py"
@@ -47,6 +48,7 @@ def services(settings: HubSettings, policy: dict, hub_ip: str) -> list[dict]:
             "oauth_no_confirm": True,
             "environment": {
                 "SDH_QUOTA_DB": str(settings.quota_db),
+                "SEOUL_DATA_REQUESTS": str(data_requests_file(settings)),
                 "SDH_DOCKER_HOST": settings.docker_host,
                 "SDH_CONTAINER_PREFIX": settings.container_prefix,
                 "SDH_QUOTA_CHECK_SECONDS": str(settings.quota_check_seconds),
@@ -68,6 +70,12 @@ def services(settings: HubSettings, policy: dict, hub_ip: str) -> list[dict]:
     ]
 
 
+def data_requests_file(settings: HubSettings) -> Path:
+    """Staff's requests for catalogue-only data: written by the dashboards service (in its
+    own state folder), read by the quota admin page."""
+    return settings.state_dir / "dashboards" / FILE_NAME
+
+
 def dashboards_service(settings: HubSettings, hub_ip: str) -> dict:
     """The dashboards service (Voila). On an isolated platform it runs in a hardened
     container on the hub network (hub/dashboards/container.py); on the development host
@@ -75,6 +83,7 @@ def dashboards_service(settings: HubSettings, hub_ip: str) -> dict:
     environment = {
         "SEOUL_DATA_DIR": str(settings.data_dir),
         "SEOUL_USAGE_LOG": str(settings.state_dir / "dashboards" / "usage.jsonl"),
+        "SEOUL_DATA_REQUESTS": str(data_requests_file(settings)),
         "SDH_DASHBOARDS_POOL": str(settings.dashboards_pool),
         "SDH_DASHBOARDS_MAX_KERNELS": str(settings.dashboards_max_kernels),
         "SDH_DASHBOARDS_IDLE": str(settings.dashboards_idle),

@@ -136,6 +136,13 @@ def test_only_administrators_list_the_demand(hub, viewers):
     assert demand[0]["requests"] == 2 and demand[0]["users"] == ["alice", "carol"]
     assert demand[0]["holder"] == "서울특별시" and demand[1]["holder"] == "서울특별시 용산구"
     assert set(demand[0]["queries"]) == {"강남구 어린이집 현황", "어린이집"}
+    # and on the quota admin page, with who asked and what they were looking for
+    hub.wait_for_service("quota")
+    page = viewers["boss"].get(f"{hub.url}/services/quota/", timeout=60)
+    assert page.status_code == 200, page.text[:300]
+    table = page.text.split('id="demand"')[1].split("</table>")[0]
+    assert table.index(DAYCARE) < table.index(TOILETS)
+    assert "2명: alice, carol" in table and "서울특별시 용산구" in table
 
 
 @pytest.mark.browser

@@ -45,6 +45,7 @@ from hub.quota_audit import (
 from hub.quota_policy import NO_GROUP, Policy, PolicyError
 from hub.quota_store import QuotaStore, QuotaStoreBusy, Session
 from hub.usage import current_month, month_bounds, months_with_usage, to_csv, usage
+from seoul_data.search.data_requests import RequestStore
 from seoul_data.transactions import DiskFull
 
 ADMIN_GROUP = "admin"
@@ -155,6 +156,7 @@ class PageHandler(AdminHandler):
             month=month,
             months=months_with_usage(self.store.session_spans()),
             audit=[describe(entry) for entry in self.store.audit_log(limit=50)],
+            demand=self.settings["data_requests"].demand(limit=50),
             when=kst,
             xsrf=self.xsrf_token.decode(),
         )
@@ -352,6 +354,8 @@ def make_app() -> web.Application:
         static_path=str(Path(__file__).parent / "static"),
         static_url_prefix=url_path_join(prefix, "static/"),
         quota_store=QuotaStore(os.environ["SDH_QUOTA_DB"]),
+        # staff's requests for catalogue-only data (written by the dashboards service)
+        data_requests=RequestStore(os.environ["SEOUL_DATA_REQUESTS"]),
         docker_host=os.environ["SDH_DOCKER_HOST"],
         container_prefix=os.environ["SDH_CONTAINER_PREFIX"],
     )
