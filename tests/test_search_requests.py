@@ -157,7 +157,10 @@ def test_the_request_button_on_the_page_records_the_viewer(hub):
         log_in(page, hub.url, "boss", hub.passwords["boss"])
         hub.wait_for_service("dashboards")
         assert page.goto(f"{hub.url}/{page_path}", timeout=180_000).status == 200
-        page.wait_for_selector("input", timeout=120_000)
+        try:
+            page.wait_for_selector("input", timeout=120_000)
+        except Exception:  # what the page showed instead, and what went wrong in it
+            raise AssertionError((page.inner_text("body")[:2000], watched.errors)) from None
         page.fill("input", "용산구 공중화장실 위치")
         page.keyboard.press("Enter")
         button = page.locator(f"button.sd-request[data-sd-request='{TOILETS}']").first
