@@ -52,15 +52,11 @@ ENTRANCES: tuple[Entrance, ...] = (
     Entrance(
         key="quota",
         title="자원 할당 관리",
-        description="그룹·사용자별 CPU·메모리·GPU 할당과 사용량, 변경 이력을 관리합니다 (관리자).",
+        description=(
+            "그룹·사용자별 CPU·메모리·GPU 할당, 실행 중인 서버(중지), 사용량, 자료 요청,"
+            " 변경 이력을 관리합니다 (관리자)."
+        ),
         path="services/quota/",
-        groups=("admin",),
-    ),
-    Entrance(
-        key="admin",
-        title="사용자·서버 관리",
-        description="사용자 서버를 확인하고 시작·중지합니다 (관리자, JupyterHub 기본 화면: 영문).",
-        path="hub/admin",
         groups=("admin",),
     ),
 )

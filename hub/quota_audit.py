@@ -18,6 +18,7 @@ from hub.usage import SEOUL
 ACTIONS = {
     "policy.set": "정책 변경",
     "server.stopped.max_age": "서버 중지 (최대 실행 시간 초과)",
+    "server.stopped.admin": "서버 중지 (관리자)",
     "session.adopted": "실행 중인 서버 등록",
 }
 

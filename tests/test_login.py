@@ -39,13 +39,13 @@ def test_home_page_is_korean_and_lists_only_own_entrances(running_hub):
     analyst = running_hub.login("bob").get(f"{running_hub.url}/hub/home").text
     assert "서울 데이터 허브" in analyst
     assert 'data-entrance="lab"' in analyst
-    assert 'data-entrance="admin"' not in analyst
+    assert 'data-entrance="quota"' not in analyst
     admin = running_hub.login("boss").get(f"{running_hub.url}/hub/home").text
-    assert 'data-entrance="admin"' in admin
+    assert 'data-entrance="quota"' in admin and "services/quota/" in admin
     staff = running_hub.login("carol").get(f"{running_hub.url}/hub/home").text
     # staff see the dashboards (Korean title, one line each) and nothing that needs a server
     assert 'data-entrance="dashboard-population_hall"' in staff and "서울 인구관" in staff
-    assert 'data-entrance="lab"' not in staff and 'data-entrance="admin"' not in staff
+    assert 'data-entrance="lab"' not in staff and 'data-entrance="quota"' not in staff
     assert 'id="my-server"' not in staff  # no server, nothing to stop
 
 

@@ -327,6 +327,34 @@ def test_servers_past_their_maximum_run_time_are_stopped(hub, tokens, policy):
         service(hub, tokens["boss"], "PUT", "api/policy", json=POLICY)
 
 
+def test_an_administrator_stops_a_running_server_from_the_quota_page(hub, tokens, policy):
+    assert spawn(hub, tokens["carol"], "carol", profile="basic").status_code in (201, 202)
+    hub.wait_ready(tokens["carol"], "carol")
+    page = hub.login("boss").get(f"{hub.url}/services/quota/").text
+    assert 'class="stop-server" data-user="carol"' in page
+    # only administrators stop servers, and only one that runs
+    refused = service(hub, tokens["alice"], "POST", "api/servers/carol/stop")
+    assert (
+        refused.status_code == 403 and refused.json()["message"] == "관리자만 사용할 수 있습니다."
+    )
+    missing = service(hub, tokens["boss"], "POST", "api/servers/dave/stop")
+    assert (
+        missing.status_code == 404
+        and missing.json()["message"] == "dave의 실행 중인 서버가 없습니다."
+    )
+    assert service(hub, tokens["boss"], "POST", "api/servers/../stop").status_code == 404
+    stopped = service(hub, tokens["boss"], "POST", "api/servers/carol/stop")
+    assert (
+        stopped.status_code == 200 and stopped.json()["message"] == "carol의 서버를 중지했습니다."
+    )
+    assert hub.api(tokens["carol"], "GET", "/users/carol").json()["servers"] == {}
+    audit = service(hub, tokens["boss"], "GET", "api/audit").json()["entries"]
+    assert any(
+        e["action"] == "server.stopped.admin" and e["target"] == "carol" and e["actor"] == "boss"
+        for e in audit
+    )
+
+
 def test_gpu_server_gets_exactly_its_device(hub, tokens, policy):
     """This host has no NVIDIA runtime: the container is created with the device request
     for GPU 0 alone, its start fails, and the user is told why; the GPU is free again."""

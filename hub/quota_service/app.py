@@ -216,6 +216,23 @@ class ServersHandler(AdminHandler):
         self.finish({"servers": servers})
 
 
+class StopHandler(AdminHandler):
+    """POST: stop one user's running server (an administrator's decision, audited)."""
+
+    @web.authenticated
+    async def post(self, user: str):
+        if not any(s.user == user for s in self.store.sessions(open_only=True)):
+            raise Refused(404, f"{user}의 실행 중인 서버가 없습니다.")
+        stopped = await stop_server(
+            self.store, user, actor=self.actor(), action="server.stopped.admin"
+        )
+        if not stopped:
+            raise Refused(
+                409, f"{user}의 서버가 아직 시작 중이거나 이미 멈췄습니다. 잠시 후 다시 보세요."
+            )
+        self.finish({"user": user, "stopped": True, "message": f"{user}의 서버를 중지했습니다."})
+
+
 class UsageHandler(AdminHandler):
     @web.authenticated
     def get(self):
@@ -312,27 +329,33 @@ def past_max_age(policy: Policy, sessions: list[Session], now: float) -> list[st
     return expired
 
 
+async def stop_server(store: QuotaStore, user: str, *, actor: str, action: str) -> bool:
+    """Stop ``user``'s server through the hub's API once it has answered (a spawn is never
+    cut short); the audit log records who stopped it and why. Whether it was stopped."""
+    client = AsyncHTTPClient()
+    headers = {"Authorization": f"token {os.environ['JUPYTERHUB_API_TOKEN']}"}
+    url = url_path_join(os.environ["JUPYTERHUB_API_URL"], "users", user)
+    model = await client.fetch(url, headers=headers, raise_error=False)
+    server = (
+        json.loads(model.body or b"{}").get("servers", {}).get("", {}) if model.code == 200 else {}
+    )
+    if not server.get("ready"):
+        return False  # still starting (or gone)
+    response = await client.fetch(
+        f"{url}/server", method="DELETE", headers=headers, raise_error=False
+    )
+    if response.code not in (202, 204):
+        return False
+    store.audit(actor, action, user)
+    return True
+
+
 async def stop_servers_past_max_age(store: QuotaStore) -> list[str]:
     """Stop (through the hub's API) servers that ran longer than their profile allows."""
     expired = past_max_age(store.policy(), store.sessions(open_only=True), time.time())
-    client = AsyncHTTPClient()
-    headers = {"Authorization": f"token {os.environ['JUPYTERHUB_API_TOKEN']}"}
     stopped = []
     for user in expired:
-        url = url_path_join(os.environ["JUPYTERHUB_API_URL"], "users", user)
-        model = await client.fetch(url, headers=headers, raise_error=False)
-        server = (
-            json.loads(model.body or b"{}").get("servers", {}).get("", {})
-            if model.code == 200
-            else {}
-        )
-        if not server.get("ready"):
-            continue  # still starting (or gone): a spawn is never cut short
-        response = await client.fetch(
-            f"{url}/server", method="DELETE", headers=headers, raise_error=False
-        )
-        if response.code in (202, 204):  # the audit log says what happened, nothing else
-            store.audit("quota-service", "server.stopped.max_age", user)
+        if await stop_server(store, user, actor="quota-service", action="server.stopped.max_age"):
             stopped.append(user)
     return stopped
 
@@ -345,6 +368,7 @@ def make_app() -> web.Application:
             (url_path_join(prefix, "oauth_callback"), HubOAuthCallbackHandler),
             (url_path_join(prefix, "api/policy"), PolicyHandler),
             (url_path_join(prefix, "api/servers"), ServersHandler),
+            (url_path_join(prefix, r"api/servers/([a-z][a-z0-9_-]{1,31})/stop"), StopHandler),
             (url_path_join(prefix, "api/usage"), UsageHandler),
             (url_path_join(prefix, "api/audit"), AuditHandler),
         ],

@@ -221,4 +221,35 @@
     document.querySelector("#usage tbody").replaceChildren(...rows);
     document.getElementById("usage-month").textContent = answer.month;
   });
+
+  // A running server stopped by the administrator (the user's work in the home stays).
+  const serversMessage = document.getElementById("servers-message");
+  for (const button of document.querySelectorAll("button.stop-server")) {
+    button.addEventListener("click", async () => {
+      const user = button.dataset.user;
+      if (!confirm(`${user}의 서버를 중지할까요? 저장하지 않은 노트북 내용은 사라집니다.`)) return;
+      button.disabled = true;
+      show(serversMessage, `${user}의 서버를 중지하는 중입니다…`);
+      let response;
+      let answer = {};
+      try {
+        response = await fetch(`api/servers/${encodeURIComponent(user)}/stop`, {
+          method: "POST",
+          headers: { "X-XSRFToken": xsrf },
+        });
+        answer = await response.json().catch(() => ({}));
+      } catch {
+        show(serversMessage, "자원 관리 서비스에 연결하지 못했습니다. 잠시 후 다시 시도해 주세요.", "error");
+        button.disabled = false;
+        return;
+      }
+      if (response.ok) {
+        show(serversMessage, answer.message, "ok");
+        setTimeout(() => location.reload(), 800);
+      } else {
+        show(serversMessage, answer.message || `중지하지 못했습니다 (HTTP ${response.status}).`, "error");
+        button.disabled = false;
+      }
+    });
+  }
 })();
