@@ -162,6 +162,17 @@ class RunningHub:
             self.wait_ready(token, name)
         return tokens
 
+    def dashboard_viewers(self, *names: str) -> dict[str, requests.Session]:
+        """Each of ``names`` logged in to the hub and to the dashboards service (OAuth)."""
+        self.wait_for_service("dashboards")
+        sessions = {}
+        for name in names:
+            session = self.login(name)
+            home = session.get(f"{self.url}/services/dashboards/", timeout=120)
+            assert home.status_code == 200, home.text[:300]
+            sessions[name] = session
+        return sessions
+
     def wait_for_service(self, name: str, timeout: float = 120) -> None:
         """Wait until the proxy routes ``/services/<name>/`` to the service itself (the hub
         adds a managed service's route once it has started)."""

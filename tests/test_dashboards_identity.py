@@ -57,14 +57,7 @@ def hub(request, tmp_path_factory):
 @pytest.fixture(scope="module")
 def viewers(hub) -> dict[str, requests.Session]:
     """carol (staff), alice (analyst), boss (admin), logged in to the service (OAuth)."""
-    hub.wait_for_service("dashboards")
-    sessions = {}
-    for name in ("carol", "alice", "boss"):
-        session = hub.login(name)
-        home = session.get(f"{hub.url}/services/dashboards/", timeout=120)
-        assert home.status_code == 200, home.text[:300]
-        sessions[name] = session
-    return sessions
+    return hub.dashboard_viewers("carol", "alice", "boss")
 
 
 def preview(hub: RunningHub, session: requests.Session, **params) -> requests.Response:

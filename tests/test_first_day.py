@@ -45,13 +45,19 @@ def chromium():
         yield chromium
 
 
-def test_a_staff_members_first_day(running_hub, chromium):
-    hub = running_hub
+def logged_in(hub, chromium, name: str):
+    """A new browser context with ``name`` logged in on the hub's home page (checked
+    Korean): the context, its watched page and the page."""
     context = chromium.new_context()
     watched = watched_page(context)
-    page = watched.page
-    log_in(page, hub.url, "carol", hub.passwords["carol"])
-    assert_korean(page, "carol")
+    log_in(watched.page, hub.url, name, hub.passwords[name])
+    assert_korean(watched.page, name)
+    return context, watched, watched.page
+
+
+def test_a_staff_members_first_day(running_hub, chromium):
+    hub = running_hub
+    context, watched, page = logged_in(hub, chromium, "carol")
 
     page.goto(f"{hub.url}/hub/token")
     assert_korean(page, "carol")
@@ -142,11 +148,7 @@ def test_an_analysts_first_day(running_hub, chromium):
 
 def test_an_administrators_first_day(running_hub, chromium):
     hub = running_hub
-    context = chromium.new_context()
-    watched = watched_page(context)
-    page = watched.page
-    log_in(page, hub.url, "boss", hub.passwords["boss"])
-    assert_korean(page, "boss")
+    context, watched, page = logged_in(hub, chromium, "boss")
     hub.wait_for_service("quota")
     page.click('[data-entrance="quota"] a')
     page.wait_for_selector("#usage-month")
