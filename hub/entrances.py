@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from hub.dashboards.listing import dashboards
 
@@ -75,3 +76,16 @@ def entrances() -> tuple[Entrance, ...]:
         for d in dashboards()
     )
     return shown + ENTRANCES
+
+
+def open_data(data_dir: Path) -> list[tuple[str, int]]:
+    """(Data300 field, datasets with data to open now) for the home page, in the fields'
+    order; empty while the catalogue is not there yet (a first start before ``make data``)."""
+    from seoul_data.catalog import Catalog
+    from seoul_data.catalog.fields import FIELDS
+    from seoul_data.catalog.store import CATALOG_FILE
+
+    if not (data_dir / CATALOG_FILE).exists():
+        return []
+    counts = Catalog(data_dir, readonly=True).field_counts()
+    return [(field, counts.get(field, {}).get("open", 0)) for field in FIELDS]

@@ -36,7 +36,7 @@ class Conversation:
 
     def __init__(self) -> None:
         self.chat = views.Chat()
-        self.shown = [views.WELCOME]
+        self.shown = [views.welcome()]
         self.chips = views.render_chips({}, {})
 
     def send(self, message: str) -> dict:
@@ -88,6 +88,16 @@ def test_the_page_shows_only_the_ui(dashboard):
     assert WIDGET_VIEW in outputs[0]["data"]
     title = dashboard.notebook.cells[0]
     assert title.cell_type == "markdown" and "데이터 검색" in title.source
+    # the first message says how many datasets of each field open now, and how many are
+    # described only
+    from seoul_data.load import open_catalog
+
+    counts = open_catalog().field_counts()
+    first = dashboard.history()
+    opened = sum(c["open"] for c in counts.values())
+    assert f"지금 바로 열 수 있는 자료 {opened:,}개" in first and opened > 10
+    assert f"인구/가구 {counts['인구/가구']['open']:,}" in first and "환경 0" in first
+    assert f"목록 정보만 있는 자료 {sum(c['listed'] for c in counts.values()):,}개" in first
 
 
 def test_a_search_shows_hits_with_source_preview_and_code(chat):

@@ -48,6 +48,20 @@ def test_home_page_is_korean_and_lists_only_own_entrances(running_hub):
     assert 'data-entrance="lab"' not in staff and 'data-entrance="quota"' not in staff
     assert 'id="my-server"' not in staff  # no server, nothing to stop
 
+    # what staff can open now, per Data300 field: a dataset ingested while the hub runs
+    # counts at the next page
+    from seoul_data.sources import ingest_bundled
+
+    def open_data() -> str:
+        home = running_hub.login("carol").get(f"{running_hub.url}/hub/home").text
+        return home.split('id="open-data">')[1].split("</p>")[0]
+
+    before = open_data()
+    assert "인구/가구 " in before and "환경 " in before
+    ingest_bundled(running_hub.settings.data_dir, only={"population.gu_resident_total"})
+    opened = int(before.split("인구/가구 ")[1].split()[0]) + 1
+    assert f"인구/가구 {opened}" in open_data()
+
 
 def test_anyone_with_a_running_server_sees_it_and_can_stop_it(running_hub):
     """Staff may start a server (the default policy grants them 기본) without the lab

@@ -148,6 +148,22 @@ class Catalog:
                 f"SELECT {columns} FROM datasets {where} ORDER BY id", params
             ).fetchall()
 
+    def field_counts(self) -> dict[str, dict[str, int]]:
+        """Per field: ``open``, the datasets with data to load now (an ingested version),
+        and ``listed``, those the catalogue only describes. A data.go.kr record that a
+        loaded dataset names (the same ``source_id``) counts once, as open."""
+        with self.reading() as db:
+            rows = db.execute(
+                "SELECT d.field, EXISTS (SELECT 1 FROM versions v WHERE v.dataset_id = d.id)"
+                " FROM datasets d WHERE d.loadable OR d.source_id = '' OR d.source_id NOT IN"
+                " (SELECT source_id FROM datasets WHERE loadable AND source_id != '')"
+            ).fetchall()
+        counts: dict[str, dict[str, int]] = {}
+        for field, has_data in rows:
+            entry = counts.setdefault(field, {"open": 0, "listed": 0})
+            entry["open" if has_data else "listed"] += 1
+        return counts
+
     def count(self) -> int:
         with self.reading() as db:
             return db.execute("SELECT count(*) FROM datasets").fetchone()[0]

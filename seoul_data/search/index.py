@@ -103,10 +103,14 @@ def document_terms(texts: list[str]) -> list[list[str]]:
 
 
 def build_index(catalog: Catalog) -> SearchIndex:
-    """Index every catalog entry (loadable datasets and metadata-only links alike)."""
+    """Index every catalog entry (loadable datasets and metadata-only links alike), once: a
+    bundled dataset that names its data.go.kr record (the same ``source_id``, 목록키) is
+    the one entry for both, the record is not listed again beside the data that loads."""
     import bm25s
 
     datasets = catalog.find()
+    held = {d.source_id for d in datasets if d.loadable and d.source_id}
+    datasets = [d for d in datasets if d.loadable or d.source_id not in held]
     parts = {name: [] for name in WEIGHTS}
     for d in datasets:
         parts["title"].append(d.title)

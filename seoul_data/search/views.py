@@ -309,6 +309,26 @@ WELCOME = (
     "「그중 강남구만」, 「다운로드 링크」. 「2019년 송파구 인구는 몇 명이야?」처럼 값을 물으면 "
     "자료에서 찾아 출처와 함께 답합니다.</div>"
 )
+
+
+def welcome() -> str:
+    """The first message: how to ask, and how many datasets of each field open right now
+    (the rest of the catalogue is described only, with who holds it)."""
+    from seoul_data.catalog.fields import FIELDS
+    from seoul_data.load import open_catalog
+
+    counts = open_catalog().field_counts()
+    parts = [f"{f} {counts.get(f, {}).get('open', 0):,}" for f in FIELDS]
+    opened = sum(c["open"] for c in counts.values())
+    listed = sum(c["listed"] for c in counts.values())
+    return WELCOME.replace(
+        "</div>",
+        f'<div class="sd-fields">지금 바로 열 수 있는 자료 {opened:,}개 ({" · ".join(parts)});'
+        f" 목록 정보만 있는 자료 {listed:,}개는 보유 기관과 함께 알려 드립니다.</div></div>",
+        1,
+    )
+
+
 STYLE = (
     display.STYLE
     + """<style>
