@@ -170,6 +170,19 @@ def test_wrong_encoding_names_the_line(data_dir, tmp_path):
         ingest(COUNTS, data_dir=data_dir, path=path, read_options={"encoding": "utf-8"})
 
 
+def test_a_csv_without_a_header_row_is_read_with_the_declared_names(data_dir, tmp_path):
+    path = tmp_path / "no_header.csv"
+    path.write_text("종로구,1\n중구,x\n", encoding="utf-8")
+    options = {"header": False, "columns": ["gu", "count"]}
+    with pytest.raises(IngestError, match=r"no_header.csv, line 2, column 'count': 'x' is not"):
+        ingest(COUNTS, data_dir=data_dir, path=path, read_options=options)
+    path.write_text("종로구,1\n중구,2\n", encoding="utf-8")
+    ingest(COUNTS, data_dir=data_dir, path=path, read_options=options)
+    assert sd.load("test.counts")["gu"].tolist() == ["종로구", "중구"]  # no row lost
+    with pytest.raises(IngestError, match="header = false needs a CSV and read.columns"):
+        ingest(COUNTS, data_dir=data_dir, path=path, read_options={"header": False})
+
+
 def test_suppressed_cells_are_missing_with_a_flag(data_dir, tmp_path):
     path = tmp_path / "suppressed.csv"
     path.write_text('gu,count\n종로구,*\n중구,"1,234"\n용산구,\n', encoding="utf-8")

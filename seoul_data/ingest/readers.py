@@ -83,6 +83,7 @@ def read_table(
     columns: list[str] | None = None,
     na_values: list[str] | None = None,
     whole_document: bool = False,
+    header: bool = True,
 ) -> pd.DataFrame:
     """Read a local file into a DataFrame of strings.
 
@@ -91,15 +92,18 @@ def read_table(
     header's, by position (for multi-row or duplicated headers). na_values: cell texts
     that mean "not available" (such as ``-``), read as missing. whole_document: for JSON
     that is not a list of records, an empty table carrying the parsed document in
-    ``attrs["document"]`` for a transform to reshape.
+    ``attrs["document"]`` for a transform to reshape. header: False for a CSV published
+    without a header row (its first row is data; ``columns`` names them).
     """
     path = Path(path)
     source = str(path)
     if not path.is_file():
         raise IngestError("no such file", source=source)
     format = format or detect_format(path)
+    if not header and (format not in ("csv", "tsv") or columns is None):
+        raise IngestError("header = false needs a CSV and read.columns", source=source)
     if format in ("csv", "tsv"):
-        frame = _read_delimited(path, format, encoding, skip_rows, source)
+        frame = _read_delimited(path, format, encoding, skip_rows, source, header)
     elif format in ("xlsx", "xls"):
         frame = _read_excel(path, format, sheet, skip_rows, source)
     elif format == "json":
@@ -127,18 +131,18 @@ def read_table(
     return frame
 
 
-def _read_delimited(path, format, encoding, skip_rows, source) -> pd.DataFrame:
+def _read_delimited(path, format, encoding, skip_rows, source, header=True) -> pd.DataFrame:
     text = decode(read_bytes(path), encoding, source)
     delimiter = "\t" if format == "tsv" else ","
     rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         for _ in range(skip_rows):
             next(rows)
-        header = next(rows)
+        first = next(rows)
     except StopIteration:
         raise IngestError("the file has no header row", source=source) from None
-    width = len(header)
-    records = []
+    width = len(first)
+    records = [] if header else [first]
     try:
         for record in rows:
             if not record or record == [""]:
@@ -152,9 +156,10 @@ def _read_delimited(path, format, encoding, skip_rows, source) -> pd.DataFrame:
             records.append(record)
     except csv.Error as e:
         raise IngestError(f"malformed CSV: {e}", source=source, line=rows.line_num) from None
-    frame = pd.DataFrame(records, columns=header, dtype="string")
+    names = first if header else [str(i) for i in range(1, width + 1)]
+    frame = pd.DataFrame(records, columns=names, dtype="string")
     frame = frame.replace({"": pd.NA})
-    frame.attrs["first_line"] = skip_rows + 2
+    frame.attrs["first_line"] = skip_rows + (2 if header else 1)
     return frame
 
 
