@@ -13,7 +13,7 @@ from pathlib import Path
 from hub.dashboards.listing import DASHBOARDS
 from hub.dask_gateway.limits import GATEWAY_GROUPS
 from hub.default_policy import default_policy
-from hub.entrances import DASHBOARD_GROUPS, entrances, open_data
+from hub.entrances import DASHBOARD_GROUPS, OpenData, entrances
 from hub.network import prepare_host, service_address
 from hub.quota_store import QuotaStore
 from hub.settings import HubSettings, SettingsError
@@ -210,9 +210,8 @@ def _configure_hub(c, settings: HubSettings, state: Path, hub_ip: str) -> None:
     c.JupyterHub.template_vars = {
         "entrances": entrances(),
         "platform_name": "서울 데이터 허브",
-        # what staff can open now, per Data300 field (JupyterHub calls it with the user at
-        # each page it renders)
-        "open_data": lambda user: open_data(settings.data_dir),
+        # what staff can open now, per Data300 field (read by the home page)
+        "open_data": OpenData(settings.data_dir),
     }
 
 

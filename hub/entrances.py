@@ -78,14 +78,22 @@ def entrances() -> tuple[Entrance, ...]:
     return shown + ENTRANCES
 
 
-def open_data(data_dir: Path) -> list[tuple[str, int]]:
-    """(Data300 field, datasets with data to open now) for the home page, in the fields'
-    order; empty while the catalogue is not there yet (a first start before ``make data``)."""
-    from seoul_data.catalog import Catalog
-    from seoul_data.catalog.fields import FIELDS
-    from seoul_data.catalog.store import CATALOG_FILE
+@dataclass(frozen=True)
+class OpenData:
+    """What staff can open now, per Data300 field, for the home page. Not callable:
+    JupyterHub calls a callable template variable at every page it renders; the home page
+    alone asks :meth:`fields`, which reads the catalogue then."""
 
-    if not (data_dir / CATALOG_FILE).exists():
-        return []
-    counts = Catalog(data_dir, readonly=True).field_counts()
-    return [(field, counts.get(field, {}).get("open", 0)) for field in FIELDS]
+    data_dir: Path
+
+    def fields(self) -> list[tuple[str, int]]:
+        """(field, datasets with data to open now) in the fields' order; empty while the
+        catalogue is not there yet (a first start before ``make data``)."""
+        from seoul_data.catalog import Catalog
+        from seoul_data.catalog.fields import FIELDS
+        from seoul_data.catalog.store import CATALOG_FILE
+
+        if not (self.data_dir / CATALOG_FILE).exists():
+            return []
+        counts = Catalog(self.data_dir, readonly=True).field_counts()
+        return [(field, counts.get(field, {}).get("open", 0)) for field in FIELDS]

@@ -212,7 +212,7 @@ def test_why_names_every_rule_that_moved_a_hit(data_dir):
     result = engine.rank(index, parsed, k=10)
     assert result.hits
     # apply the rules again, one by one, and see which of them changed each hit's score
-    request = engine._request(index, parsed, {}, engine._search_terms(parsed))
+    request = engine._request(index, parsed, {}, engine.search_terms(parsed))
     positions = {hit.id: index.ids.index(hit.id) for hit in result.hits}
     moved = {hit.id: [] for hit in result.hits}
     scores = np.zeros(len(index))

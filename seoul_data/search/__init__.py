@@ -9,14 +9,13 @@ sd.ask("2019년 송파구 인구는 몇 명이야?")
 
 from __future__ import annotations
 
-import json
 from datetime import date
 
 from seoul_data.search.answers import Answer, ask
 from seoul_data.search.conversation import Session
-from seoul_data.search.engine import Hit, SearchResult, _search_terms, rank
+from seoul_data.search.engine import Hit, SearchResult, rank, search_terms
 from seoul_data.search.index import index_for
-from seoul_data.search.narrowing import Conditions, narrow_hits, wants_narrowing
+from seoul_data.search.narrowing import Conditions, load_call, narrow_hits, wants_narrowing
 from seoul_data.search.query import parse
 from seoul_data.search.rules import requested_breakdowns
 
@@ -50,9 +49,10 @@ def search(
     if session is not None:
         asked = parsed
         parsed, followed = session.resolve(parsed)
-        terms, breakdowns = _search_terms(asked), requested_breakdowns(asked.text)
-        if followed and session.found and wants_narrowing(asked, terms, breakdowns):
-            return _narrowed(session, parsed)
+        if followed and session.found:
+            breakdowns = requested_breakdowns(asked.text)
+            if wants_narrowing(asked, search_terms(asked), breakdowns):
+                return _narrowed(session, parsed)
     facets = {"field": field, "provider": provider, "format": format, "access": access, "gu": gu}
     result = rank(index, parsed, k=max(1, min(int(k), 100)), facets=facets)
     if followed:
@@ -87,9 +87,7 @@ def _links(session: Session) -> SearchResult:
     for hit in session.last_hits or session.found:
         dataset = store.get(hit.id)
         if dataset.loadable:
-            where = session.narrowed.get(hit.id)
-            shown = f", where={json.dumps(where, ensure_ascii=False)}" if where else ""
-            link = f'sd.load("{dataset.id}"{shown})'
+            link = load_call(dataset.id, session.narrowed.get(hit.id))
         else:
             link = (
                 f"플랫폼에 파일이 없습니다. 보유 기관: {dataset.publisher or '알 수 없음'}"

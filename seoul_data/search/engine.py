@@ -97,7 +97,7 @@ def rank(
     """Rank the index for a parsed request; ``facets`` narrows by field, format, access,
     provider (a substring of the publisher) and gu."""
     facets = {key: value for key, value in (facets or {}).items() if value}
-    terms = _search_terms(parsed)
+    terms = search_terms(parsed)
     corrections = {t: c for t in terms if (c := index.correct(t))}
     terms = [corrections.get(t, t) for t in terms]
     filters = {**parsed.filters(), **facets}
@@ -205,7 +205,7 @@ def _compounds(index: SearchIndex, terms: list[str], linked: dict) -> list[str]:
     ]
 
 
-def _search_terms(parsed: ParsedQuery) -> list[str]:
+def search_terms(parsed: ParsedQuery) -> list[str]:
     """Request words minus what became filters (places, years, breakdowns) — each once."""
     places = {g.lower() for g in parsed.gu} | {d["name_ko"] for d in parsed.dong}
     places |= {g[:-1] for g in parsed.gu}  # '강남' of '강남구'

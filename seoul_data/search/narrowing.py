@@ -24,6 +24,7 @@ with what it does hold.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 
 from seoul_data import geo
@@ -88,6 +89,12 @@ class Narrowing:
     hits: list
     where: dict[str, list]
     notes: list[str]
+
+
+def load_call(dataset_id: str, where: list | None = None) -> str:
+    """The ``sd.load`` call that opens a dataset, with the rows a follow-up kept."""
+    rows = f", where={json.dumps(where, ensure_ascii=False)}" if where else ""
+    return f'sd.load("{dataset_id}"{rows})'
 
 
 def wants_narrowing(parsed: ParsedQuery, search_terms: list[str], breakdowns: list[str]) -> bool:

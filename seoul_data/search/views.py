@@ -13,7 +13,6 @@ The dashboard (dashboards/data_search.ipynb) only builds the widgets and calls t
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import threading
@@ -24,6 +23,7 @@ from seoul_data import display, svg
 from seoul_data.display import esc
 from seoul_data.load import describe, load
 from seoul_data.search import ask, search, search_session
+from seoul_data.search.narrowing import load_call
 
 log = logging.getLogger(__name__)
 MAX_HITS = 8
@@ -130,8 +130,7 @@ def open_code(dataset_id: str, loadable: bool, where: list | None = None) -> str
     """The code an analyst pastes into a notebook to open a dataset (the rows a follow-up
     kept, with ``where``)."""
     if loadable:
-        rows = f", where={json.dumps(where, ensure_ascii=False)}" if where else ""
-        return f'import seoul_data as sd\n\ndf = sd.load("{dataset_id}"{rows})\ndf.head()'
+        return f"import seoul_data as sd\n\ndf = {load_call(dataset_id, where)}\ndf.head()"
     return (
         f'import seoul_data as sd\n\nsd.describe("{dataset_id}")'
         "  # 목록 정보만 있습니다: 플랫폼에 파일이 없어 불러올 수 없습니다"
